@@ -1,0 +1,34 @@
+//! The traits use cases depend on. Each one states the contract every adapter must honour.
+
+mod account_store;
+mod clock;
+mod password_hasher;
+mod randomness;
+mod session_store;
+mod signing_key_store;
+mod token_issuer;
+
+pub use account_store::{AccountStore, Credentials, NewAccount};
+pub use clock::{Clock, SystemClock};
+pub use password_hasher::{HashError, PasswordHasher};
+pub use randomness::Randomness;
+pub use session_store::{
+    NewRefreshToken, NewSession, RotationOutcome, SessionStore, TokenRotation,
+};
+pub use signing_key_store::{NewSigningKey, SigningKeyStore, StoredSigningKey};
+pub use token_issuer::{TokenError, TokenIssuer};
+
+/// How a storage adapter reports failure. Driver errors are translated inside the adapter;
+/// none crosses this boundary.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("email already registered")]
+    EmailTaken,
+    #[error("username already registered")]
+    UsernameTaken,
+    /// The database could not be reached in time; the request may be retried.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    #[error("store failure: {0}")]
+    Unexpected(String),
+}
