@@ -13,4 +13,4 @@ pub use error::IdentityError;
 pub use identity::{Identity, IdentityPorts, IdentitySettings};
 pub use use_cases::log_in::LogIn;
 pub use use_cases::sign_up::{NewUserProfile, SignUp, SignUpWithUsername, SignedUp};
-pub use use_cases::{AccessClaims, Authenticated, IssuedToken};
+pub use use_cases::{AccessClaims, Authenticated, EnvironmentClaims, IssuedToken};

@@ -2,6 +2,7 @@
 
 mod account_store;
 mod clock;
+mod health_probe;
 mod password_hasher;
 mod randomness;
 mod session_store;
@@ -10,6 +11,7 @@ mod token_issuer;
 
 pub use account_store::{AccountStore, Credentials, NewAccount};
 pub use clock::{Clock, SystemClock};
+pub use health_probe::HealthProbe;
 pub use password_hasher::{HashError, PasswordHasher};
 pub use randomness::Randomness;
 pub use session_store::{

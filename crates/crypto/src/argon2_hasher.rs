@@ -1,0 +1,219 @@
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use argon2::password_hash::{PasswordHash as PhcHash, SaltString};
+use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use async_trait::async_trait;
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use latchkey_application::ports::{HashError, PasswordHasher};
+use latchkey_domain::{Password, PasswordHash};
+use tokio::sync::Semaphore;
+
+use crate::CryptoError;
+
+/// Argon2id cost parameters; the defaults are OWASP's minimum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Argon2Settings {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for Argon2Settings {
+    fn default() -> Self {
+        Self {
+            memory_kib: 19_456,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
+
+/// How much hashing may run and wait at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashingPoolSettings {
+    /// Hashes computed at the same time, each on a blocking thread.
+    pub workers: usize,
+    /// Requests allowed to wait for a worker; beyond this they are refused at once.
+    pub max_queue: usize,
+    /// How long a request may wait for a worker before it is refused.
+    pub queue_timeout: Duration,
+}
+
+/// Argon2id on a bounded set of blocking threads, never on an async worker.
+pub struct Argon2PasswordHasher {
+    inner: Arc<Hasher>,
+    workers: Arc<Semaphore>,
+    waiting: Arc<AtomicUsize>,
+    pool: HashingPoolSettings,
+}
+
+struct Hasher {
+    argon2: Argon2<'static>,
+    /// Verified in place of a missing hash, so unknown users cost a full verification.
+    dummy: String,
+}
+
+impl Argon2PasswordHasher {
+    pub fn new(settings: Argon2Settings, pool: HashingPoolSettings) -> Result<Self, CryptoError> {
+        let params = Params::new(
+            settings.memory_kib,
+            settings.iterations,
+            settings.parallelism,
+            None,
+        )
+        .map_err(|error| CryptoError::InvalidHashParameters(error.to_string()))?;
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let mut random_password = [0u8; 32];
+        SystemRandom::new()
+            .fill(&mut random_password)
+            .map_err(|_| CryptoError::InvalidKey("random source failed"))?;
+        let dummy = hash_with(&argon2, &random_password)
+            .map_err(|error| CryptoError::InvalidHashParameters(error.to_string()))?;
+        Ok(Self {
+            inner: Arc::new(Hasher { argon2, dummy }),
+            workers: Arc::new(Semaphore::new(pool.workers.max(1))),
+            waiting: Arc::new(AtomicUsize::new(0)),
+            pool,
+        })
+    }
+
+    /// Runs `work` on a blocking thread once a worker slot is free, or refuses.
+    async fn run<T, F>(&self, work: F) -> Result<T, HashError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Hasher) -> T + Send + 'static,
+    {
+        let queued = self.waiting.fetch_add(1, Ordering::SeqCst);
+        let permit = if queued >= self.pool.max_queue {
+            None
+        } else {
+            tokio::time::timeout(
+                self.pool.queue_timeout,
+                self.workers.clone().acquire_owned(),
+            )
+            .await
+            .ok()
+            .and_then(Result::ok)
+        };
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let permit = permit.ok_or(HashError::Overloaded)?;
+
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work(&inner)
+        })
+        .await
+        .map_err(|_| HashError::Unexpected("hashing task panicked".into()))
+    }
+}
+
+fn hash_with(argon2: &Argon2<'_>, password: &[u8]) -> Result<String, argon2::password_hash::Error> {
+    let mut salt = [0u8; 16];
+    SystemRandom::new()
+        .fill(&mut salt)
+        .map_err(|_| argon2::password_hash::Error::Crypto)?;
+    let salt = SaltString::encode_b64(&salt)?;
+    Ok(argon2.hash_password(password, &salt)?.to_string())
+}
+
+#[async_trait]
+impl PasswordHasher for Argon2PasswordHasher {
+    async fn hash(&self, password: Password) -> Result<PasswordHash, HashError> {
+        let phc = self
+            .run(move |hasher| hash_with(&hasher.argon2, password.expose().as_bytes()))
+            .await?
+            .map_err(|error| HashError::Unexpected(format!("argon2: {error}")))?;
+        Ok(PasswordHash::from_phc(phc))
+    }
+
+    async fn verify(
+        &self,
+        password: Password,
+        hash: Option<PasswordHash>,
+    ) -> Result<bool, HashError> {
+        self.run(move |hasher| {
+            let is_real = hash.is_some();
+            let phc = hash
+                .as_ref()
+                .map_or(hasher.dummy.as_str(), PasswordHash::expose_phc);
+            // An unparsable stored hash is treated like a wrong password (and logged), not
+            // as a server error that would tell an attacker this account is special.
+            let Ok(parsed) = PhcHash::new(phc) else {
+                tracing::error!("a stored password hash is not a valid PHC string");
+                return false;
+            };
+            let matches = hasher
+                .argon2
+                .verify_password(password.expose().as_bytes(), &parsed)
+                .is_ok();
+            is_real && matches
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use latchkey_domain::PasswordPolicy;
+    use secrecy::SecretString;
+
+    use super::*;
+
+    fn password(raw: &str) -> Password {
+        let parsed = PasswordPolicy::default().parse_presented(&SecretString::from(raw.to_owned()));
+        parsed.unwrap_or_else(|_| unreachable!("test passwords are valid"))
+    }
+
+    fn hasher(workers: usize, max_queue: usize) -> Result<Argon2PasswordHasher, CryptoError> {
+        let pool = HashingPoolSettings {
+            workers,
+            max_queue,
+            queue_timeout: Duration::from_secs(5),
+        };
+        Argon2PasswordHasher::new(Argon2Settings::default(), pool)
+    }
+
+    #[tokio::test]
+    async fn a_hash_verifies_only_its_own_password() -> Result<(), Box<dyn std::error::Error>> {
+        let hasher = hasher(2, 8)?;
+        let hash = hasher.hash(password("correct horse")).await?;
+        assert!(
+            hash.expose_phc()
+                .starts_with("$argon2id$v=19$m=19456,t=2,p=1$")
+        );
+        assert!(
+            hasher
+                .verify(password("correct horse"), Some(hash.clone()))
+                .await?
+        );
+        assert!(!hasher.verify(password("wrong horse"), Some(hash)).await?);
+        assert!(!hasher.verify(password("correct horse"), None).await?);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_is_refused_instead_of_growing() -> Result<(), Box<dyn std::error::Error>>
+    {
+        let hasher = Arc::new(hasher(1, 1)?);
+        let attempts: Vec<_> = (0..6)
+            .map(|_| {
+                let hasher = Arc::clone(&hasher);
+                tokio::spawn(async move { hasher.hash(password("correct horse")).await })
+            })
+            .collect();
+        let mut refused = 0;
+        for attempt in attempts {
+            if matches!(attempt.await?, Err(HashError::Overloaded)) {
+                refused += 1;
+            }
+        }
+        assert!(
+            refused >= 1,
+            "with one worker and one queue slot, six hashes cannot all wait"
+        );
+        Ok(())
+    }
+}

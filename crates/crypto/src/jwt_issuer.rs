@@ -1,0 +1,233 @@
+use std::collections::HashMap;
+use std::time::Duration;
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use latchkey_application::ports::{StoredSigningKey, TokenError, TokenIssuer};
+use latchkey_application::{AccessClaims, EnvironmentClaims};
+use serde::Deserialize;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::signing_key::{decoding_key, encoding_key};
+use crate::{CryptoError, KeyCipher, SigningAlgorithm};
+
+struct ActiveKey {
+    kid: String,
+    algorithm: Algorithm,
+    encoding: EncodingKey,
+}
+
+/// Signs Latchkey's JWTs with the active key and verifies them against every published key.
+pub struct JwtIssuer {
+    active: ActiveKey,
+    verifiers: HashMap<String, (Algorithm, DecodingKey)>,
+    jwks: Value,
+    issuer: String,
+    audience: String,
+    leeway: Duration,
+}
+
+impl JwtIssuer {
+    /// Opens the stored keys. The first key that is not retired signs; every key verifies
+    /// and is published in the JWKS.
+    pub fn from_stored(
+        keys: &[StoredSigningKey],
+        cipher: Option<&KeyCipher>,
+        issuer: String,
+        audience: String,
+        leeway: Duration,
+    ) -> Result<Self, CryptoError> {
+        let active = keys
+            .iter()
+            .find(|key| key.retired_at.is_none())
+            .ok_or(CryptoError::NoActiveKey)?;
+        let algorithm: SigningAlgorithm = active.algorithm.parse()?;
+        let pkcs8 = match (active.is_encrypted, cipher) {
+            (false, _) => active.private_key.clone(),
+            (true, Some(cipher)) => cipher.open(&active.kid, &active.private_key)?,
+            (true, None) => return Err(CryptoError::MissingKeyEncryptionKey),
+        };
+        let active_key = ActiveKey {
+            kid: active.kid.clone(),
+            algorithm: algorithm.jwt_algorithm(),
+            encoding: encoding_key(algorithm, &pkcs8)?,
+        };
+
+        let mut verifiers = HashMap::new();
+        let mut published = Vec::new();
+        for key in keys {
+            let algorithm: SigningAlgorithm = key.algorithm.parse()?;
+            verifiers.insert(
+                key.kid.clone(),
+                (algorithm.jwt_algorithm(), decoding_key(&key.public_jwk)?),
+            );
+            let jwk: Value = serde_json::from_str(&key.public_jwk)
+                .map_err(|_| CryptoError::InvalidKey("stored public JWK"))?;
+            published.push(jwk);
+        }
+
+        Ok(Self {
+            active: active_key,
+            verifiers,
+            jwks: json!({ "keys": published }),
+            issuer,
+            audience,
+            leeway,
+        })
+    }
+
+    pub fn active_kid(&self) -> &str {
+        &self.active.kid
+    }
+
+    fn sign<T: Serialize>(&self, claims: &T) -> Result<String, TokenError> {
+        let mut header = Header::new(self.active.algorithm);
+        header.kid = Some(self.active.kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.active.encoding)
+            .map_err(|error| TokenError::Unexpected(format!("signing failed: {:?}", error.kind())))
+    }
+
+    /// Verifies signature (with the algorithm of the key named by `kid`, never the one the
+    /// token claims), expiry, issuer and audience.
+    fn verify(&self, token: &str) -> Result<TokenType, TokenError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
+        let kid = header.kid.ok_or(TokenError::Invalid)?;
+        let (algorithm, key) = self.verifiers.get(&kid).ok_or(TokenError::Invalid)?;
+        if header.alg != *algorithm {
+            return Err(TokenError::Invalid);
+        }
+        let mut validation = Validation::new(*algorithm);
+        validation.leeway = self.leeway.as_secs();
+        validation.set_audience(&[&self.audience]);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_required_spec_claims(&["exp", "iat", "aud", "iss"]);
+        let data = jsonwebtoken::decode::<TokenType>(token, key, &validation)
+            .map_err(|_| TokenError::Invalid)?;
+        Ok(data.claims)
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenType {
+    #[serde(rename = "type")]
+    token_type: String,
+}
+
+impl TokenIssuer for JwtIssuer {
+    fn sign_access_token(&self, claims: &AccessClaims) -> Result<String, TokenError> {
+        self.sign(claims)
+    }
+
+    fn sign_environment_token(&self, claims: &EnvironmentClaims) -> Result<String, TokenError> {
+        self.sign(claims)
+    }
+
+    fn verify_environment_token(&self, token: &str) -> Result<(), TokenError> {
+        match self.verify(token)? {
+            TokenType { token_type } if token_type == "vendor" => Ok(()),
+            _ => Err(TokenError::Invalid),
+        }
+    }
+
+    fn json_web_key_set(&self) -> Value {
+        self.jwks.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use chrono::Utc;
+    use latchkey_application::ports::StoredSigningKey;
+
+    use super::*;
+    use crate::generate_signing_key;
+
+    fn issuer(algorithm: SigningAlgorithm) -> Result<JwtIssuer, CryptoError> {
+        let key = generate_signing_key(algorithm, None, Utc::now())?;
+        let stored = StoredSigningKey {
+            kid: key.kid,
+            algorithm: key.algorithm,
+            private_key: key.private_key,
+            is_encrypted: key.is_encrypted,
+            public_jwk: key.public_jwk,
+            created_at: key.created_at,
+            retired_at: None,
+            expires_at: None,
+        };
+        JwtIssuer::from_stored(
+            &[stored],
+            None,
+            "https://id.test".into(),
+            "client".into(),
+            Duration::from_secs(5),
+        )
+    }
+
+    fn environment_claims(exp_offset: i64, aud: &str) -> EnvironmentClaims {
+        let now = Utc::now().timestamp();
+        EnvironmentClaims {
+            vendor_id: "client".into(),
+            scopes: vec![],
+            token_type: "vendor",
+            aud: aud.into(),
+            iss: "https://id.test".into(),
+            iat: now,
+            exp: now + exp_offset,
+        }
+    }
+
+    #[test]
+    fn environment_tokens_round_trip_with_every_algorithm() -> Result<(), CryptoError> {
+        for algorithm in [
+            SigningAlgorithm::Rs256,
+            SigningAlgorithm::Es256,
+            SigningAlgorithm::EdDsa,
+        ] {
+            let issuer = issuer(algorithm)?;
+            let token = issuer.sign_environment_token(&environment_claims(60, "client"));
+            let verified = token.map(|token| issuer.verify_environment_token(&token));
+            assert!(matches!(verified, Ok(Ok(()))), "{algorithm:?}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn expired_foreign_audience_and_unsigned_tokens_are_refused() -> Result<(), CryptoError> {
+        let issuer = issuer(SigningAlgorithm::Rs256)?;
+        let sign = |claims| issuer.sign_environment_token(&claims).unwrap_or_default();
+        assert!(
+            issuer
+                .verify_environment_token(&sign(environment_claims(-60, "client")))
+                .is_err()
+        );
+        assert!(
+            issuer
+                .verify_environment_token(&sign(environment_claims(60, "other")))
+                .is_err()
+        );
+
+        let valid = sign(environment_claims(60, "client"));
+        let payload = valid.split('.').nth(1).unwrap_or_default();
+        let none_header = URL_SAFE_NO_PAD.encode(format!(
+            r#"{{"alg":"none","kid":"{}"}}"#,
+            issuer.active_kid()
+        ));
+        assert!(
+            issuer
+                .verify_environment_token(&format!("{none_header}.{payload}."))
+                .is_err()
+        );
+        let hs_header = URL_SAFE_NO_PAD.encode(format!(
+            r#"{{"alg":"HS256","kid":"{}"}}"#,
+            issuer.active_kid()
+        ));
+        assert!(
+            issuer
+                .verify_environment_token(&format!("{hs_header}.{payload}.AAAA"))
+                .is_err()
+        );
+        Ok(())
+    }
+}
