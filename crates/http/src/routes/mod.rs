@@ -1,0 +1,48 @@
+//! One module per route, named for the use case it serves.
+
+mod auth_response;
+mod health;
+mod issue_vendor_token;
+mod log_in;
+mod log_out;
+mod refresh_session;
+mod sign_up;
+mod sign_up_with_username;
+mod well_known;
+
+use actix_web::web;
+
+/// Clients call the identity routes under three prefixes: the documented server base, the
+/// web SDK's `/frontegg` form, and the bare form.
+const IDENTITY_PREFIXES: [&str; 3] = ["/identity", "/frontegg/identity", ""];
+
+pub fn configure(config: &mut web::ServiceConfig) {
+    for prefix in IDENTITY_PREFIXES {
+        config.service(
+            web::scope(&format!("{prefix}/resources"))
+                .route("/auth/v1/user", web::post().to(log_in::log_in))
+                .route(
+                    "/auth/v1/user/token/refresh",
+                    web::post().to(refresh_session::refresh_session),
+                )
+                .route("/auth/v1/logout", web::post().to(log_out::log_out))
+                .route("/users/v1/signUp", web::post().to(sign_up::sign_up))
+                .route(
+                    "/users/v1/signUp/username",
+                    web::post().to(sign_up_with_username::sign_up_with_username),
+                ),
+        );
+    }
+    config
+        .route(
+            "/auth/vendor",
+            web::post().to(issue_vendor_token::issue_vendor_token),
+        )
+        .route("/.well-known/jwks.json", web::get().to(well_known::jwks))
+        .route(
+            "/.well-known/openid-configuration",
+            web::get().to(well_known::openid_configuration),
+        )
+        .route("/health/live", web::get().to(health::live))
+        .route("/health/ready", web::get().to(health::ready));
+}

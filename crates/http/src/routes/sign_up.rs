@@ -1,0 +1,130 @@
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use latchkey_application::{NewUserProfile, SignUp, SignedUp};
+use latchkey_domain::{
+    EmailAddress, FieldError, Metadata, OptionalText, PasswordPolicy, TenantName, Username,
+    ValidationErrors,
+};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::auth_response::{AuthResponse, with_refresh_cookie};
+use crate::extract::JsonBody;
+use crate::{ApiError, AppState};
+
+/// The sign-up body both sign-up routes take. Fields Latchkey does not support yet
+/// (`roleIds`, `invitationToken`, `recaptchaToken`, ...) are accepted and ignored.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignUpBody {
+    pub(super) email: Option<String>,
+    pub(super) username: Option<String>,
+    password: Option<SecretString>,
+    company_name: Option<String>,
+    provider: Option<String>,
+    name: Option<String>,
+    metadata: Option<Value>,
+    phone_number: Option<String>,
+    profile_picture_url: Option<String>,
+}
+
+impl SignUpBody {
+    /// Parses every field but the identifiers, collecting each problem into `errors`.
+    pub(super) fn parse_profile(
+        &self,
+        policy: &PasswordPolicy,
+        errors: &mut ValidationErrors,
+    ) -> Option<NewUserProfile> {
+        if !matches!(self.provider.as_deref(), None | Some("local")) {
+            errors.push(FieldError::new("provider", "provider must be local"));
+        }
+        let password = match &self.password {
+            Some(password) => errors.check(policy.parse_new(password)),
+            None => {
+                errors.push(FieldError::new("password", "password should not be empty"));
+                None
+            }
+        };
+        let company_name = errors.check(TenantName::parse(
+            self.company_name.as_deref().unwrap_or_default(),
+        ));
+        let name = errors.check(OptionalText::parse("name", self.name.as_deref(), 255));
+        let phone_number = errors.check(OptionalText::parse(
+            "phoneNumber",
+            self.phone_number.as_deref(),
+            64,
+        ));
+        let picture = OptionalText::parse(
+            "profilePictureUrl",
+            self.profile_picture_url.as_deref(),
+            4095,
+        );
+        let profile_picture_url = errors.check(picture);
+        let metadata = errors.check(Metadata::parse(self.metadata.as_ref()));
+        Some(NewUserProfile {
+            password: password?,
+            company_name: company_name?,
+            name: name?,
+            phone_number: phone_number?,
+            profile_picture_url: profile_picture_url?,
+            metadata: metadata?,
+        })
+    }
+
+    fn parse(self, policy: &PasswordPolicy) -> Result<SignUp, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let email = errors.check(EmailAddress::parse(
+            self.email.as_deref().unwrap_or_default(),
+        ));
+        let username = match self.username.as_deref() {
+            None | Some("") => Some(None),
+            Some(raw) => errors.check(Username::parse(raw)).map(Some),
+        };
+        let profile = self.parse_profile(policy, &mut errors);
+        match (email, username, profile) {
+            (Some(email), Some(username), Some(profile)) if errors.is_empty() => Ok(SignUp {
+                email,
+                username,
+                profile,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Frontegg's `SignUpResponseDto`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignUpResponse {
+    should_activate: bool,
+    user_id: String,
+    tenant_id: String,
+    auth_response: AuthResponse,
+}
+
+pub(super) fn signed_up_response(state: &AppState, signed_up: &SignedUp) -> HttpResponse {
+    let body = SignUpResponse {
+        should_activate: false,
+        user_id: signed_up.user_id.to_string(),
+        tenant_id: signed_up.tenant_id.to_string(),
+        auth_response: AuthResponse::new(&signed_up.authenticated),
+    };
+    with_refresh_cookie(StatusCode::CREATED, state, &signed_up.authenticated, body)
+}
+
+/// `POST /resources/users/v1/signUp`: create a user, their tenant and a first session.
+pub async fn sign_up(
+    state: web::Data<AppState>,
+    body: JsonBody<SignUpBody>,
+) -> Result<HttpResponse, ApiError> {
+    let policy = state.identity.settings().passwords;
+    let request = body
+        .0
+        .parse(&policy)
+        .map_err(|errors| ApiError::validation(&errors))?;
+
+    let signed_up = state.identity.sign_up(request).await?;
+
+    Ok(signed_up_response(&state, &signed_up))
+}

@@ -1,0 +1,80 @@
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use latchkey_application::SignUpWithUsername;
+use latchkey_domain::{EmailAddress, PasswordPolicy, Username, ValidationErrors};
+
+use super::sign_up::{SignUpBody, signed_up_response};
+use crate::extract::JsonBody;
+use crate::{ApiError, AppState};
+
+impl SignUpBody {
+    fn parse_with_username(
+        self,
+        policy: &PasswordPolicy,
+    ) -> Result<SignUpWithUsername, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let username = errors.check(Username::parse(
+            self.username.as_deref().unwrap_or_default(),
+        ));
+        let email = match self.email.as_deref() {
+            None => Some(None),
+            Some(raw) if raw.trim().is_empty() => Some(None),
+            Some(raw) => errors.check(EmailAddress::parse(raw)).map(Some),
+        };
+        let profile = self.parse_profile(policy, &mut errors);
+        match (username, email, profile) {
+            (Some(username), Some(email), Some(profile)) if errors.is_empty() => {
+                Ok(SignUpWithUsername {
+                    username,
+                    email,
+                    profile,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The environment token, from `Authorization: Bearer` or `x-access-token`.
+fn environment_token(request: &HttpRequest) -> Option<&str> {
+    let headers = request.headers();
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| {
+            value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+        });
+    let access_token = headers
+        .get("x-access-token")
+        .and_then(|value| value.to_str().ok());
+    bearer
+        .or(access_token)
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+}
+
+/// `POST /resources/users/v1/signUp/username`: sign up with a username; needs an
+/// environment token.
+pub async fn sign_up_with_username(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    body: JsonBody<SignUpBody>,
+) -> Result<HttpResponse, ApiError> {
+    let policy = state.identity.settings().passwords;
+    let token = environment_token(&request);
+    // The token is checked before the body, so an anonymous caller learns nothing from
+    // validation messages.
+    if token.is_none() {
+        return Err(latchkey_application::IdentityError::InvalidEnvironmentToken.into());
+    }
+    let sign_up = body
+        .0
+        .parse_with_username(&policy)
+        .map_err(|errors| ApiError::validation(&errors))?;
+
+    let signed_up = state.identity.sign_up_with_username(token, sign_up).await?;
+
+    Ok(signed_up_response(&state, &signed_up))
+}
