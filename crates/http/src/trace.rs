@@ -22,12 +22,14 @@ pub async fn trace_requests(
     let span = tracing::info_span!("request", trace_id = %trace_id);
     let started = Instant::now();
 
-    let http_request = request.request().clone();
-    let mut response = match next.call(request).instrument(span.clone()).await {
-        Ok(response) => response.map_into_boxed_body(),
-        // Rendered here rather than by actix so that it, too, carries the trace id.
-        Err(error) => ServiceResponse::from_err(error, http_request).map_into_boxed_body(),
-    };
+    // Handlers and extractors render their errors as responses, so an `Err` here could only
+    // come from actix itself; it is passed on as is. (Cloning the request to render it here
+    // is not an option: actix's router needs the request uniquely owned.)
+    let mut response = next
+        .call(request)
+        .instrument(span.clone())
+        .await?
+        .map_into_boxed_body();
 
     if let Ok(value) = HeaderValue::from_str(&trace_id) {
         response.headers_mut().insert(TRACE_ID_HEADER, value);

@@ -1,1 +1,10 @@
+//! The `latchkey` server: configuration, telemetry, wiring of adapters to use cases, and
+//! the command line. The only crate that depends on every other.
 
+pub mod cli;
+pub mod settings;
+mod startup;
+pub mod telemetry;
+
+pub use settings::Settings;
+pub use startup::{Application, migrate};

@@ -1,0 +1,403 @@
+//! Latchkey's configuration: built-in defaults, then `config/latchkey.toml` (or the file
+//! given with `--config`), then `LATCHKEY__SECTION__KEY` environment variables and
+//! `DATABASE_URL`. Every key is documented where it is declared, with its default, and in
+//! the README.
+
+use std::path::Path;
+
+use base64::Engine;
+use latchkey_crypto::SigningAlgorithm;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// Why start-up refused the configuration; the message names the key.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+fn invalid(key: &str, problem: &str) -> ConfigError {
+    ConfigError(format!("`{key}` {problem}"))
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub environment: EnvironmentSettings,
+    pub cookie: CookieConfig,
+    pub tokens: TokenSettings,
+    pub keys: KeySettings,
+    pub passwords: PasswordSettings,
+    pub sign_up: SignUpSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address to listen on. Default `127.0.0.1`.
+    pub host: String,
+    /// Port to listen on; 0 picks a free one. Default 8080.
+    pub port: u16,
+    /// HTTP worker threads. Default: one per core.
+    pub workers: Option<usize>,
+    /// Largest accepted request body, in bytes. Default 16384.
+    pub body_limit_bytes: usize,
+    /// Seconds in-flight requests get to finish on shutdown. Default 30.
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            workers: None,
+            body_limit_bytes: 16 * 1024,
+            shutdown_timeout_secs: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `postgres://...`. Also read from `DATABASE_URL`. No default yet: Postgres is required.
+    pub url: Option<SecretString>,
+    /// Pool size. Default 10.
+    pub max_connections: u32,
+    /// Seconds to wait for a connection before answering 503. Default 5.
+    pub connect_timeout_secs: u64,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            max_connections: 10,
+            connect_timeout_secs: 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EnvironmentSettings {
+    /// The client id SDKs are configured with: the tokens' `aud` and the cookie's name.
+    /// Default `latchkey`.
+    pub client_id: String,
+    /// The API key `POST /auth/vendor` checks. No default: without one, no environment
+    /// token is issued (and username sign-up is unavailable).
+    pub api_key: Option<SecretString>,
+    /// The tokens' `iss`, normally Latchkey's public base URL. Default `http://localhost:8080`.
+    pub issuer: String,
+    /// Lifetime of environment tokens, in seconds. Default 3600.
+    pub token_ttl_secs: u64,
+}
+
+impl Default for EnvironmentSettings {
+    fn default() -> Self {
+        Self {
+            client_id: "latchkey".into(),
+            api_key: None,
+            issuer: "http://localhost:8080".into(),
+            token_ttl_secs: 3600,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CookieConfig {
+    /// Send the refresh cookie with `Secure`. Default true.
+    pub secure: bool,
+    /// `Strict`, `Lax` or `None`. Default `None` (embedded login from another site).
+    pub same_site: String,
+    /// The cookie's `Domain`; unset means host-only. Default unset.
+    pub domain: Option<String>,
+}
+
+impl Default for CookieConfig {
+    fn default() -> Self {
+        Self {
+            secure: true,
+            same_site: "None".into(),
+            domain: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TokenSettings {
+    /// Access-token lifetime in seconds. Default 86400.
+    pub access_ttl_secs: u64,
+    /// Refresh-token lifetime in seconds, renewed by every refresh. Default 2592000.
+    pub refresh_ttl_secs: u64,
+    /// Seconds during which a rotated-out refresh token still yields its successor.
+    /// Default 10.
+    pub refresh_grace_secs: u64,
+    /// Absolute session lifetime in seconds, however often refreshed. Default unset.
+    pub session_absolute_ttl_secs: Option<u64>,
+    /// `RS256`, `ES256` or `EdDSA`; used when a new signing key is created. Default `RS256`.
+    pub algorithm: String,
+    /// Clock skew tolerated when verifying `exp`, in seconds. Default 5.
+    pub leeway_secs: u64,
+}
+
+impl Default for TokenSettings {
+    fn default() -> Self {
+        Self {
+            access_ttl_secs: 86_400,
+            refresh_ttl_secs: 2_592_000,
+            refresh_grace_secs: 10,
+            session_absolute_ttl_secs: None,
+            algorithm: "RS256".into(),
+            leeway_secs: 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KeySettings {
+    /// Base64 of 32 random bytes: the key-encryption key that seals signing keys at rest
+    /// (AES-256-GCM). Default unset, and start-up warns that keys are stored in the clear.
+    pub encryption_key: Option<SecretString>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasswordSettings {
+    /// Minimum length in characters after NFKC normalization. Default 8.
+    pub min_length: usize,
+    /// Maximum length in characters after NFKC normalization. Default 128.
+    pub max_length: usize,
+    /// Argon2id memory cost in KiB. Default 19456.
+    pub argon2_memory_kib: u32,
+    /// Argon2id iterations. Default 2.
+    pub argon2_iterations: u32,
+    /// Argon2id lanes. Default 1.
+    pub argon2_parallelism: u32,
+    /// Hashes computed at once. Default: one per core.
+    pub hashing_workers: Option<usize>,
+    /// Requests allowed to wait for a hashing worker. Default 256.
+    pub hashing_queue: usize,
+    /// Milliseconds a request may wait for a hashing worker before a 503. Default 5000.
+    pub hashing_queue_timeout_ms: u64,
+}
+
+impl Default for PasswordSettings {
+    fn default() -> Self {
+        Self {
+            min_length: 8,
+            max_length: 128,
+            argon2_memory_kib: 19_456,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+            hashing_workers: None,
+            hashing_queue: 256,
+            hashing_queue_timeout_ms: 5_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SignUpSettings {
+    /// The role a user gets in the tenant their sign-up creates. Default `Admin`.
+    pub default_role: String,
+}
+
+impl Default for SignUpSettings {
+    fn default() -> Self {
+        Self {
+            default_role: "Admin".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// A `tracing` filter, used when `RUST_LOG` is unset. Default `info`.
+    pub level: String,
+    /// `text` or `json`. Default `text`.
+    pub format: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            format: "text".into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Loads the layered configuration and validates it.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let file_source = match file {
+            Some(path) => config::File::from(path).required(true),
+            None => config::File::with_name("config/latchkey").required(false),
+        };
+        let environment = config::Environment::with_prefix("LATCHKEY")
+            .prefix_separator("__")
+            .separator("__");
+        let settings: Settings = config::Config::builder()
+            .add_source(file_source)
+            .add_source(environment)
+            .set_override_option("database.url", std::env::var("DATABASE_URL").ok())
+            .and_then(|builder| builder.build())
+            .and_then(|config| config.try_deserialize())
+            .map_err(|error| ConfigError(error.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks what types alone cannot.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.cookie_same_site()?;
+        self.signing_algorithm()?;
+        self.key_encryption_key()?;
+        let environment = &self.environment;
+        let is_cookie_safe = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+        if environment.client_id.is_empty() || !environment.client_id.chars().all(is_cookie_safe) {
+            return Err(invalid(
+                "environment.client_id",
+                "must be non-empty letters, digits, '-' or '_'",
+            ));
+        }
+        if environment.issuer.trim().is_empty() {
+            return Err(invalid("environment.issuer", "must not be empty"));
+        }
+        let tokens = &self.tokens;
+        for (key, value) in [
+            ("tokens.access_ttl_secs", tokens.access_ttl_secs),
+            ("tokens.refresh_ttl_secs", tokens.refresh_ttl_secs),
+            ("environment.token_ttl_secs", environment.token_ttl_secs),
+        ] {
+            if value == 0 {
+                return Err(invalid(
+                    key,
+                    "must be greater than 0: no token may live forever or not at all",
+                ));
+            }
+        }
+        if tokens.refresh_grace_secs >= tokens.refresh_ttl_secs {
+            return Err(invalid(
+                "tokens.refresh_grace_secs",
+                "must be shorter than tokens.refresh_ttl_secs",
+            ));
+        }
+        let passwords = &self.passwords;
+        if passwords.min_length == 0 || passwords.min_length > passwords.max_length {
+            return Err(invalid(
+                "passwords.min_length",
+                "must be between 1 and passwords.max_length",
+            ));
+        }
+        if self.sign_up.default_role.trim().is_empty() {
+            return Err(invalid("sign_up.default_role", "must not be empty"));
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            return Err(invalid("log.format", "must be `text` or `json`"));
+        }
+        Ok(())
+    }
+
+    pub fn cookie_same_site(&self) -> Result<latchkey_http::SameSite, ConfigError> {
+        let same_site = match self.cookie.same_site.to_ascii_lowercase().as_str() {
+            "strict" => latchkey_http::SameSite::Strict,
+            "lax" => latchkey_http::SameSite::Lax,
+            "none" => latchkey_http::SameSite::None,
+            _ => {
+                return Err(invalid(
+                    "cookie.same_site",
+                    "must be `Strict`, `Lax` or `None`",
+                ));
+            }
+        };
+        if same_site == latchkey_http::SameSite::None && !self.cookie.secure {
+            return Err(invalid(
+                "cookie.same_site",
+                "`None` requires cookie.secure = true (browsers drop it otherwise)",
+            ));
+        }
+        Ok(same_site)
+    }
+
+    pub fn signing_algorithm(&self) -> Result<SigningAlgorithm, ConfigError> {
+        self.tokens
+            .algorithm
+            .parse()
+            .map_err(|_| invalid("tokens.algorithm", "must be `RS256`, `ES256` or `EdDSA`"))
+    }
+
+    /// The decoded key-encryption key, if one is configured.
+    pub fn key_encryption_key(&self) -> Result<Option<Vec<u8>>, ConfigError> {
+        let Some(encoded) = &self.keys.encryption_key else {
+            return Ok(None);
+        };
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(encoded.expose_secret().trim())
+            .ok()
+            .filter(|bytes| bytes.len() == 32)
+            .ok_or_else(|| {
+                invalid(
+                    "keys.encryption_key",
+                    "must be the base64 of exactly 32 bytes",
+                )
+            })?;
+        Ok(Some(bytes))
+    }
+
+    pub fn database_url(&self) -> Result<&SecretString, ConfigError> {
+        self.database.url.as_ref().ok_or_else(|| {
+            invalid(
+                "database.url",
+                "is required (set DATABASE_URL to a postgres:// URL)",
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_are_valid() {
+        assert!(Settings::default().validate().is_ok());
+    }
+
+    #[test]
+    fn each_bad_value_is_reported_by_its_key() {
+        let cases: [(&str, fn(&mut Settings)); 6] = [
+            ("cookie.same_site", |s| {
+                s.cookie.same_site = "sideways".into()
+            }),
+            ("cookie.same_site", |s| s.cookie.secure = false),
+            ("tokens.algorithm", |s| s.tokens.algorithm = "HS256".into()),
+            ("tokens.access_ttl_secs", |s| s.tokens.access_ttl_secs = 0),
+            ("keys.encryption_key", |s| {
+                s.keys.encryption_key = Some(SecretString::from("c2hvcnQ="))
+            }),
+            ("environment.client_id", |s| {
+                s.environment.client_id = "a;b".into()
+            }),
+        ];
+        for (key, spoil) in cases {
+            let mut settings = Settings::default();
+            spoil(&mut settings);
+            let message = settings
+                .validate()
+                .map_err(|error| error.to_string())
+                .err()
+                .unwrap_or_default();
+            assert!(message.contains(key), "{message:?} should name {key}");
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! Wiring: adapters into ports, ports into use cases, use cases into the HTTP server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use latchkey_application::ports::{Clock, HealthProbe, SigningKeyStore, StoreError, SystemClock};
+use latchkey_application::{Identity, IdentityPorts, IdentitySettings};
+use latchkey_crypto::{
+    Argon2PasswordHasher, Argon2Settings, HashingPoolSettings, JwtIssuer, KeyCipher,
+    SystemRandomness, generate_signing_key,
+};
+use latchkey_domain::PasswordPolicy;
+use latchkey_http::{AppState, CookieSettings, HttpSettings, http_server};
+use latchkey_postgres::{PgSettings, PgStore};
+
+use crate::Settings;
+
+/// A built server: listening, with migrations applied and a signing key in place.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects to the database, applies pending migrations, loads (or creates) the signing
+    /// key, and binds the listener. Port 0 binds a free port; [`Application::port`] tells
+    /// which.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        settings.validate()?;
+        let store = connect(&settings)?;
+        store.run_migrations().await?;
+
+        let clock = Arc::new(SystemClock);
+        let tokens = load_signing_keys(&settings, &store, clock.now()).await?;
+        let identity = Identity::new(
+            IdentityPorts {
+                accounts: Arc::new(store.clone()),
+                sessions: Arc::new(store.clone()),
+                hasher: Arc::new(password_hasher(&settings)?),
+                tokens: Arc::new(tokens),
+                clock,
+                randomness: Arc::new(SystemRandomness::default()),
+            },
+            identity_settings(&settings),
+        );
+
+        let state = AppState {
+            identity,
+            cookies: Arc::new(CookieSettings::new(
+                &settings.environment.client_id,
+                settings.cookie.secure,
+                settings.cookie_same_site()?,
+                settings.cookie.domain.clone(),
+                Duration::from_secs(settings.tokens.refresh_ttl_secs),
+            )),
+            health: Arc::new(DatabaseHealth(store)),
+            body_limit: settings.server.body_limit_bytes,
+        };
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
+        let port = listener.local_addr()?.port();
+        let http = HttpSettings {
+            workers: settings.server.workers,
+            shutdown_timeout: Duration::from_secs(settings.server.shutdown_timeout_secs),
+            client_request_timeout: Duration::from_secs(5),
+        };
+        let server = http_server(listener, state, &http)?;
+        tracing::info!(port, "latchkey listening");
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Readiness is the database answering a query.
+struct DatabaseHealth(PgStore);
+
+#[async_trait::async_trait]
+impl HealthProbe for DatabaseHealth {
+    async fn check(&self) -> Result<(), StoreError> {
+        self.0.ping().await
+    }
+}
+
+/// `latchkey migrate`: apply pending migrations and stop.
+pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    connect(settings)?.run_migrations().await?;
+    tracing::info!("migrations applied");
+    Ok(())
+}
+
+fn connect(settings: &Settings) -> anyhow::Result<PgStore> {
+    let store = PgStore::connect(PgSettings {
+        url: settings.database_url()?.clone(),
+        max_connections: settings.database.max_connections,
+        connect_timeout: Duration::from_secs(settings.database.connect_timeout_secs),
+    })?;
+    Ok(store)
+}
+
+/// Opens the stored signing keys, creating the first one on an empty database.
+async fn load_signing_keys(
+    settings: &Settings,
+    store: &PgStore,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<JwtIssuer> {
+    let cipher = settings
+        .key_encryption_key()?
+        .map(|key| KeyCipher::new(&key))
+        .transpose()?;
+    if cipher.is_none() {
+        tracing::warn!(
+            "keys.encryption_key is not set: signing keys are stored in the clear, and anyone \
+             who can read the database can mint tokens"
+        );
+    }
+
+    // Limitation: a candidate key is generated at every start, even when the database
+    // already has one, which costs tens of milliseconds of start-up time for RSA.
+    let candidate = generate_signing_key(settings.signing_algorithm()?, cipher.as_ref(), now)?;
+    let keys = store.ensure_active_key(candidate, now).await?;
+
+    let issuer = JwtIssuer::from_stored(
+        &keys,
+        cipher.as_ref(),
+        settings.environment.issuer.clone(),
+        settings.environment.client_id.clone(),
+        Duration::from_secs(settings.tokens.leeway_secs),
+    )?;
+    tracing::info!(key.id = issuer.active_kid(), "signing key loaded");
+    Ok(issuer)
+}
+
+fn password_hasher(settings: &Settings) -> anyhow::Result<Argon2PasswordHasher> {
+    let passwords = &settings.passwords;
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let hasher = Argon2PasswordHasher::new(
+        Argon2Settings {
+            memory_kib: passwords.argon2_memory_kib,
+            iterations: passwords.argon2_iterations,
+            parallelism: passwords.argon2_parallelism,
+        },
+        HashingPoolSettings {
+            workers: passwords.hashing_workers.unwrap_or(cores),
+            max_queue: passwords.hashing_queue,
+            queue_timeout: Duration::from_millis(passwords.hashing_queue_timeout_ms),
+        },
+    )?;
+    Ok(hasher)
+}
+
+fn identity_settings(settings: &Settings) -> IdentitySettings {
+    let seconds = Duration::from_secs;
+    IdentitySettings {
+        client_id: settings.environment.client_id.clone(),
+        api_key: settings.environment.api_key.clone(),
+        issuer: settings.environment.issuer.clone(),
+        access_token_ttl: seconds(settings.tokens.access_ttl_secs),
+        refresh_token_ttl: seconds(settings.tokens.refresh_ttl_secs),
+        refresh_grace: seconds(settings.tokens.refresh_grace_secs),
+        session_absolute_ttl: settings.tokens.session_absolute_ttl_secs.map(seconds),
+        environment_token_ttl: seconds(settings.environment.token_ttl_secs),
+        passwords: PasswordPolicy {
+            min_chars: settings.passwords.min_length,
+            max_chars: settings.passwords.max_length,
+        },
+        sign_up_role: settings.sign_up.default_role.clone(),
+    }
+}

@@ -1,0 +1,97 @@
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, TestResult, error_envelope, refresh_cookie, spawn_app};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_in_with_email_in_any_case_returns_tokens_and_a_cookie() -> TestResult {
+    let app = spawn_app().await?;
+    app.signed_up("Ann@Example.com").await?;
+
+    for prefix in ["/identity", "/frontegg/identity", ""] {
+        let path = format!("{prefix}/resources/auth/v1/user");
+        let response = app
+            .post_json(
+                &path,
+                &json!({"email": "ann@EXAMPLE.com", "password": PASSWORD}),
+            )
+            .await?;
+
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let cookie = refresh_cookie(&response).ok_or("no cookie")?;
+        let body: Value = response.json().await?;
+        assert_eq!(body["refreshToken"], json!(cookie));
+        assert_eq!(body["userEmail"], json!("Ann@Example.com"));
+        assert_eq!(body["mfaRequired"], json!(false));
+    }
+    assert_eq!(
+        app.database.count("sessions").await?,
+        4,
+        "sign-up plus three logins"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_user_wrong_password_and_passwordless_user_get_identical_401s() -> TestResult {
+    let app = spawn_app().await?;
+    app.signed_up("ann@example.com").await?;
+    app.signed_up("nopass@example.com").await?;
+    app.database
+        .execute(
+            "UPDATE users SET password_hash = NULL WHERE email_normalized = 'nopass@example.com'",
+        )
+        .await?;
+
+    let attempts = [
+        json!({"email": "nobody@example.com", "password": PASSWORD}),
+        json!({"email": "ann@example.com", "password": "wrong password"}),
+        json!({"email": "nopass@example.com", "password": PASSWORD}),
+        json!({"username": "nobody", "password": PASSWORD}),
+    ];
+    let mut bodies = Vec::new();
+    for attempt in &attempts {
+        let response = app.log_in(attempt).await?;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{attempt}");
+        assert!(refresh_cookie(&response).is_none());
+        bodies.push(response.bytes().await?);
+    }
+
+    assert!(
+        bodies.windows(2).all(|pair| pair[0] == pair[1]),
+        "bodies differ: {bodies:?}"
+    );
+    let body: Value = serde_json::from_slice(&bodies[0])?;
+    assert_eq!(
+        body,
+        json!({"errors": ["Invalid authentication"], "errorCode": "ER-01013"})
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_in_without_an_identifier_or_password_is_a_400() -> TestResult {
+    let app = spawn_app().await?;
+    let cases = [
+        ("no identifier", json!({"password": PASSWORD})),
+        ("no password", json!({"email": "ann@example.com"})),
+        ("empty object", json!({})),
+        (
+            "password over the limit",
+            json!({"email": "ann@example.com", "password": "p".repeat(600)}),
+        ),
+        (
+            "malformed email",
+            json!({"email": "ann", "password": PASSWORD}),
+        ),
+    ];
+    for (description, body) in cases {
+        let (status, code, _) = error_envelope(app.log_in(&body).await?).await?;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::BAD_REQUEST, "ER-LK-1001"),
+            "{description}"
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,13 @@
+//! End-to-end tests: each starts the real server on port 0 against a fresh database and
+//! speaks HTTP to it.
+
+mod concurrency;
+mod configuration;
+mod helpers;
+mod hostile_input;
+mod log_in;
+mod log_out;
+mod refresh_session;
+mod sign_up;
+mod sign_up_with_username;
+mod tokens;
