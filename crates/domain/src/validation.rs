@@ -1,7 +1,6 @@
-use std::fmt;
-
 /// One rejected input field and a message a user can act on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
 pub struct FieldError {
     pub field: &'static str,
     pub message: String,
@@ -13,12 +12,6 @@ impl FieldError {
             field,
             message: message.into(),
         }
-    }
-}
-
-impl fmt::Display for FieldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
     }
 }
 

@@ -375,7 +375,8 @@ mod tests {
 
     #[test]
     fn each_bad_value_is_reported_by_its_key() {
-        let cases: [(&str, fn(&mut Settings)); 6] = [
+        type Spoil = fn(&mut Settings);
+        let cases: [(&str, Spoil); 6] = [
             ("cookie.same_site", |s| {
                 s.cookie.same_site = "sideways".into()
             }),
