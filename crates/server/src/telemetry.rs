@@ -1,6 +1,8 @@
 //! Log output: `tracing-subscriber`, human-readable or JSON, filtered by `RUST_LOG` or
 //! `log.level`.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -17,14 +19,24 @@ where
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
+        .with_ansi(std::io::stdout().is_terminal())
         .with_target(false);
-    let _already_installed = if settings.format == "json" {
-        builder
+    let installed = if settings.format == "json" {
+        let subscriber = builder
             .json()
             .flatten_event(true)
             .with_current_span(true)
-            .try_init()
+            .finish();
+        tracing::subscriber::set_global_default(subscriber)
     } else {
-        builder.try_init()
+        tracing::subscriber::set_global_default(builder.finish())
     };
+    if installed.is_ok() {
+        // Records of crates that log through `log` (actix's server, the pool) are forwarded,
+        // except the Postgres driver's: at debug level it logs query parameters, password and
+        // token hashes among them, whatever filter the operator sets.
+        let _ = tracing_log::LogTracer::builder()
+            .ignore_crate("tokio_postgres")
+            .init();
+    }
 }

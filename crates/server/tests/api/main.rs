@@ -7,6 +7,7 @@ mod helpers;
 mod hostile_input;
 mod log_in;
 mod log_out;
+mod logging;
 mod refresh_session;
 mod sign_up;
 mod sign_up_with_username;
