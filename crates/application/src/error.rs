@@ -22,6 +22,9 @@ pub enum IdentityError {
     RefreshTokenReused { session_id: SessionId },
     #[error("the requested tenant is not one of the user's tenants")]
     TenantNotMember,
+    /// Missing, expired, badly signed or foreign access token, or one whose user is gone.
+    #[error("missing or invalid access token")]
+    InvalidAccessToken,
     #[error("missing or invalid environment token")]
     InvalidEnvironmentToken,
     #[error("invalid environment credentials")]

@@ -11,6 +11,7 @@ mod use_cases;
 
 pub use error::IdentityError;
 pub use identity::{Identity, IdentityPorts, IdentitySettings};
+pub use use_cases::load_current_user::CurrentUser;
 pub use use_cases::log_in::LogIn;
 pub use use_cases::sign_up::{NewUserProfile, SignUp, SignUpWithUsername, SignedUp};
 pub use use_cases::{AccessClaims, Authenticated, EnvironmentClaims, IssuedToken};

@@ -2,7 +2,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use latchkey_application::ports::{StoredSigningKey, TokenError, TokenIssuer};
+use latchkey_application::ports::{AccessTokenSubject, StoredSigningKey, TokenError, TokenIssuer};
 use latchkey_application::{AccessClaims, EnvironmentClaims};
 use serde::Deserialize;
 use serde::Serialize;
@@ -89,7 +89,7 @@ impl JwtIssuer {
 
     /// Verifies signature (with the algorithm of the key named by `kid`, never the one the
     /// token claims), expiry, issuer and audience.
-    fn verify(&self, token: &str) -> Result<TokenType, TokenError> {
+    fn verify(&self, token: &str) -> Result<VerifiedClaims, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
         let kid = header.kid.ok_or(TokenError::Invalid)?;
         let (algorithm, key) = self.verifiers.get(&kid).ok_or(TokenError::Invalid)?;
@@ -101,16 +101,27 @@ impl JwtIssuer {
         validation.set_audience(&[&self.audience]);
         validation.set_issuer(&[&self.issuer]);
         validation.set_required_spec_claims(&["exp", "iat", "aud", "iss"]);
-        let data = jsonwebtoken::decode::<TokenType>(token, key, &validation)
+        let data = jsonwebtoken::decode::<VerifiedClaims>(token, key, &validation)
             .map_err(|_| TokenError::Invalid)?;
         Ok(data.claims)
     }
 }
 
+/// The claims verification looks at; the rest of a token is its bearer's business.
 #[derive(Deserialize)]
-struct TokenType {
+struct VerifiedClaims {
     #[serde(rename = "type")]
     token_type: String,
+    sub: Option<String>,
+    sid: Option<String>,
+    #[serde(rename = "tenantId")]
+    tenant_id: Option<String>,
+}
+
+fn parse_claim<T: std::str::FromStr>(claim: Option<String>) -> Result<T, TokenError> {
+    claim
+        .and_then(|value| value.parse().ok())
+        .ok_or(TokenError::Invalid)
 }
 
 impl TokenIssuer for JwtIssuer {
@@ -124,9 +135,21 @@ impl TokenIssuer for JwtIssuer {
 
     fn verify_environment_token(&self, token: &str) -> Result<(), TokenError> {
         match self.verify(token)? {
-            TokenType { token_type } if token_type == "vendor" => Ok(()),
+            VerifiedClaims { token_type, .. } if token_type == "vendor" => Ok(()),
             _ => Err(TokenError::Invalid),
         }
+    }
+
+    fn verify_access_token(&self, token: &str) -> Result<AccessTokenSubject, TokenError> {
+        let claims = self.verify(token)?;
+        if claims.token_type != "userToken" {
+            return Err(TokenError::Invalid);
+        }
+        Ok(AccessTokenSubject {
+            user_id: parse_claim(claims.sub)?,
+            session_id: parse_claim(claims.sid)?,
+            tenant_id: parse_claim(claims.tenant_id)?,
+        })
     }
 
     fn json_web_key_set(&self) -> Value {

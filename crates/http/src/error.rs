@@ -20,6 +20,7 @@ pub enum ErrorCode {
     InvalidRefreshToken,
     TenantNotMember,
     InvalidEnvironmentToken,
+    InvalidAccessToken,
     Unavailable,
     Internal,
 }
@@ -38,6 +39,7 @@ impl ErrorCode {
             Self::InvalidRefreshToken => "ER-LK-3001",
             Self::TenantNotMember => "ER-LK-3002",
             Self::InvalidEnvironmentToken => "ER-LK-3003",
+            Self::InvalidAccessToken => "ER-LK-3004",
             Self::Unavailable => "ER-LK-5030",
             Self::Internal => "ER-LK-5000",
         }
@@ -163,6 +165,11 @@ impl From<IdentityError> for ApiError {
                 StatusCode::FORBIDDEN,
                 ErrorCode::TenantNotMember,
                 "User is not a member of the requested tenant",
+            ),
+            E::InvalidAccessToken => Self::new(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::InvalidAccessToken,
+                "Missing or invalid access token",
             ),
             E::InvalidEnvironmentToken => Self::new(
                 StatusCode::UNAUTHORIZED,

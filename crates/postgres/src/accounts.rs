@@ -1,17 +1,19 @@
 //! `AccountStore`: sign-up and the credentials login checks.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use latchkey_application::ports::{AccountStore, Credentials, NewAccount, StoreError};
+use latchkey_application::ports::{AccountStore, Credentials, NewAccount, StoreError, UserProfile};
 use latchkey_domain::{LoginIdentifier, PasswordHash, UserId};
 use uuid::Uuid;
 
 use crate::PgStore;
 use crate::errors::{self, PgError};
 use crate::models::{NewMembershipRow, NewTenantRow, NewUserRow};
-use crate::schema::{memberships, tenants, users};
+use crate::principal::load_account;
+use crate::schema::{memberships, sessions, tenants, users};
 use crate::sessions::insert_session;
 
 #[async_trait]
@@ -60,6 +62,33 @@ impl AccountStore for PgStore {
                 user_id,
                 password_hash: password_hash.map(PasswordHash::from_phc),
             }
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(user.id = %user_id))]
+    async fn find_profile(&self, user_id: UserId) -> Result<Option<UserProfile>, StoreError> {
+        let mut connection = self.connection().await?;
+        let Some(account) = load_account(&mut connection, user_id).await? else {
+            return Ok(None);
+        };
+        let created_at: DateTime<Utc> = users::table
+            .find(user_id.as_uuid())
+            .select(users::created_at)
+            .first(&mut connection)
+            .await
+            .map_err(errors::from_diesel)?;
+        let last_login_at: Option<DateTime<Utc>> = sessions::table
+            .filter(sessions::user_id.eq(user_id.as_uuid()))
+            .select(diesel::dsl::max(sessions::created_at))
+            .first(&mut connection)
+            .await
+            .map_err(errors::from_diesel)?;
+
+        Ok(Some(UserProfile {
+            user: account.user,
+            memberships: account.memberships,
+            created_at,
+            last_login_at,
         }))
     }
 }

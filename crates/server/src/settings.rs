@@ -31,6 +31,25 @@ pub struct Settings {
     pub passwords: PasswordSettings,
     pub sign_up: SignUpSettings,
     pub log: LogSettings,
+    pub cors: CorsSettings,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CorsSettings {
+    /// Comma-separated origins (`https://app.example.com,http://localhost:3000`) whose pages
+    /// may call the API with credentials. Default: none.
+    pub allowed_origins: String,
+}
+
+impl CorsSettings {
+    pub fn origins(&self) -> Vec<String> {
+        self.allowed_origins
+            .split(',')
+            .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+            .filter(|origin| !origin.is_empty())
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -301,6 +320,18 @@ impl Settings {
         }
         if self.sign_up.default_role.trim().is_empty() {
             return Err(invalid("sign_up.default_role", "must not be empty"));
+        }
+        let is_origin = |origin: &str| {
+            let rest = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            rest.is_some_and(|host| !host.is_empty() && !host.contains('/'))
+        };
+        if !self.cors.origins().iter().all(|origin| is_origin(origin)) {
+            return Err(invalid(
+                "cors.allowed_origins",
+                "must be comma-separated origins like https://app.example.com",
+            ));
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(invalid("log.format", "must be `text` or `json`"));

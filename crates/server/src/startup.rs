@@ -64,6 +64,7 @@ impl Application {
             workers: settings.server.workers,
             shutdown_timeout: Duration::from_secs(settings.server.shutdown_timeout_secs),
             client_request_timeout: Duration::from_secs(5),
+            cors_allowed_origins: settings.cors.origins(),
         };
         let server = http_server(listener, state, &http)?;
         tracing::info!(port, "latchkey listening");

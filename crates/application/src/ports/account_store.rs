@@ -1,5 +1,6 @@
 use async_trait::async_trait;
-use latchkey_domain::{LoginIdentifier, PasswordHash, Tenant, User, UserId};
+use chrono::{DateTime, Utc};
+use latchkey_domain::{LoginIdentifier, Membership, PasswordHash, Tenant, User, UserId};
 
 use super::{NewSession, StoreError};
 
@@ -21,6 +22,17 @@ pub struct Credentials {
     pub password_hash: Option<PasswordHash>,
 }
 
+/// A user with every tenant they belong to, for the `/me` routes.
+#[derive(Debug, Clone)]
+pub struct UserProfile {
+    pub user: User,
+    /// Oldest first.
+    pub memberships: Vec<Membership>,
+    pub created_at: DateTime<Utc>,
+    /// When the user's latest session started.
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
 /// Users, tenants and memberships.
 #[async_trait]
 pub trait AccountStore: Send + Sync {
@@ -36,4 +48,7 @@ pub trait AccountStore: Send + Sync {
         &self,
         identifier: &LoginIdentifier,
     ) -> Result<Option<Credentials>, StoreError>;
+
+    /// Loads a user and their memberships; `None` when the user does not exist.
+    async fn find_profile(&self, user_id: UserId) -> Result<Option<UserProfile>, StoreError>;
 }

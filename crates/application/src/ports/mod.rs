@@ -9,7 +9,7 @@ mod session_store;
 mod signing_key_store;
 mod token_issuer;
 
-pub use account_store::{AccountStore, Credentials, NewAccount};
+pub use account_store::{AccountStore, Credentials, NewAccount, UserProfile};
 pub use clock::{Clock, SystemClock};
 pub use health_probe::HealthProbe;
 pub use password_hasher::{HashError, PasswordHasher};
@@ -18,7 +18,7 @@ pub use session_store::{
     NewRefreshToken, NewSession, RotationOutcome, SessionStore, TokenRotation,
 };
 pub use signing_key_store::{NewSigningKey, SigningKeyStore, StoredSigningKey};
-pub use token_issuer::{TokenError, TokenIssuer};
+pub use token_issuer::{AccessTokenSubject, TokenError, TokenIssuer};
 
 /// How a storage adapter reports failure. Driver errors are translated inside the adapter;
 /// none crosses this boundary.

@@ -1,3 +1,4 @@
+use latchkey_domain::{SessionId, TenantId, UserId};
 use serde_json::Value;
 
 use crate::AccessClaims;
@@ -12,6 +13,14 @@ pub enum TokenError {
     Unexpected(String),
 }
 
+/// Who an access token was issued to, once its signature and lifetime are verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessTokenSubject {
+    pub user_id: UserId,
+    pub session_id: SessionId,
+    pub tenant_id: TenantId,
+}
+
 /// Signs and verifies JWTs with the active signing key.
 ///
 /// Signing is a few hundred microseconds of CPU, so these methods are synchronous.
@@ -23,6 +32,10 @@ pub trait TokenIssuer: Send + Sync {
     /// Accepts only an unexpired environment token (`type: "vendor"`) signed by one of our
     /// keys with that key's algorithm.
     fn verify_environment_token(&self, token: &str) -> Result<(), TokenError>;
+
+    /// Accepts only an unexpired user token (`type: "userToken"`) for our audience, signed
+    /// by one of our keys with that key's algorithm (never `alg: none`, never another).
+    fn verify_access_token(&self, token: &str) -> Result<AccessTokenSubject, TokenError>;
 
     /// The public keys as a JWK Set, for `/.well-known/jwks.json`.
     fn json_web_key_set(&self) -> Value;

@@ -1,6 +1,7 @@
 //! One file per use case, named for its verb; shared token plumbing lives here.
 
 pub mod issue_vendor_token;
+pub mod load_current_user;
 pub mod log_in;
 pub mod log_out;
 pub mod refresh_session;

@@ -5,6 +5,9 @@ mod health;
 mod issue_vendor_token;
 mod log_in;
 mod log_out;
+mod me;
+mod my_tenants;
+mod public_configuration;
 mod refresh_session;
 mod sign_up;
 mod sign_up_with_username;
@@ -30,6 +33,19 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .route(
                     "/users/v1/signUp/username",
                     web::post().to(sign_up_with_username::sign_up_with_username),
+                )
+                .route("/users/v2/me", web::get().to(me::me))
+                .route(
+                    "/users/v3/me/tenants",
+                    web::get().to(my_tenants::my_tenants),
+                )
+                .route(
+                    "/configurations/v1/public",
+                    web::get().to(public_configuration::public_configuration),
+                )
+                .route(
+                    "/configurations/v1/sign-up/strategies",
+                    web::get().to(public_configuration::sign_up_strategies),
                 ),
         );
     }

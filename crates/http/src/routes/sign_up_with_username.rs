@@ -1,10 +1,9 @@
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use latchkey_application::SignUpWithUsername;
 use latchkey_domain::{EmailAddress, PasswordPolicy, Username, ValidationErrors};
 
 use super::sign_up::{SignUpBody, signed_up_response};
-use crate::extract::JsonBody;
+use crate::extract::{JsonBody, bearer_token};
 use crate::{ApiError, AppState};
 
 impl SignUpBody {
@@ -38,21 +37,13 @@ impl SignUpBody {
 /// The environment token, from `Authorization: Bearer` or `x-access-token`.
 fn environment_token(request: &HttpRequest) -> Option<&str> {
     let headers = request.headers();
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| {
-            value
-                .strip_prefix("Bearer ")
-                .or_else(|| value.strip_prefix("bearer "))
-        });
     let access_token = headers
         .get("x-access-token")
         .and_then(|value| value.to_str().ok());
-    bearer
-        .or(access_token)
+    let access_token = access_token
         .map(str::trim)
-        .filter(|token| !token.is_empty())
+        .filter(|token| !token.is_empty());
+    bearer_token(request).or(access_token)
 }
 
 /// `POST /resources/users/v1/signUp/username`: sign up with a username; needs an

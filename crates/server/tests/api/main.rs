@@ -3,11 +3,13 @@
 
 mod concurrency;
 mod configuration;
+mod cors;
 mod helpers;
 mod hostile_input;
 mod log_in;
 mod log_out;
 mod logging;
+mod me;
 mod refresh_session;
 mod sign_up;
 mod sign_up_with_username;

@@ -1,0 +1,85 @@
+use reqwest::StatusCode;
+use reqwest::header::{ORIGIN, SET_COOKIE};
+
+use crate::helpers::{TestResult, sign_up_body, spawn_app_with};
+
+const APP_ORIGIN: &str = "http://localhost:3000";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_preflight_from_an_allowed_origin_admits_every_sdk_header() -> TestResult {
+    let app = spawn_app_with(|settings| {
+        settings.cors.allowed_origins = format!("{APP_ORIGIN}, https://app.example.com")
+    })
+    .await?;
+    let headers = "authorization,content-type,x-frontegg-framework,x-frontegg-sdk,frontegg-source,frontegg-requested-application-id,frontegg-scoped-tenant,frontegg-login-alias,frontegg-vendor-host";
+
+    let response = app
+        .client
+        .request(
+            reqwest::Method::OPTIONS,
+            app.url("/frontegg/identity/resources/auth/v1/user"),
+        )
+        .header(ORIGIN, APP_ORIGIN)
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", headers)
+        .send()
+        .await?;
+
+    assert!(response.status().is_success(), "{}", response.status());
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+    };
+    assert_eq!(header("access-control-allow-origin"), APP_ORIGIN);
+    assert_eq!(header("access-control-allow-credentials"), "true");
+    for requested in headers.split(',') {
+        assert!(
+            header("access-control-allow-headers").contains(requested),
+            "{requested} not allowed"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_allowed_origin_sees_the_trace_id_and_another_origin_gets_no_cors_headers() -> TestResult
+{
+    let app = spawn_app_with(|settings| settings.cors.allowed_origins = APP_ORIGIN.into()).await?;
+
+    let allowed = app
+        .client
+        .post(app.url("/frontegg/identity/resources/users/v1/signUp"))
+        .header(ORIGIN, APP_ORIGIN)
+        .json(&sign_up_body("ann@example.com"))
+        .send()
+        .await?;
+    assert_eq!(allowed.status(), StatusCode::CREATED);
+    assert!(allowed.headers().get(SET_COOKIE).is_some());
+    let exposed = allowed
+        .headers()
+        .get("access-control-expose-headers")
+        .and_then(|v| v.to_str().ok());
+    assert!(
+        exposed.is_some_and(|v| v.contains("frontegg-trace-id")),
+        "{exposed:?}"
+    );
+
+    let foreign = app
+        .client
+        .get(app.url("/.well-known/jwks.json"))
+        .header(ORIGIN, "https://evil.example")
+        .send()
+        .await?;
+    assert_eq!(foreign.status(), StatusCode::OK);
+    assert!(
+        foreign
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    Ok(())
+}
