@@ -87,3 +87,10 @@ impl ErrorSink<PoolError> for LogConnectionErrors {
         Box::new(*self)
     }
 }
+
+#[async_trait::async_trait]
+impl latchkey_application::ports::HealthProbe for PgStore {
+    async fn check(&self) -> Result<(), StoreError> {
+        self.ping().await
+    }
+}

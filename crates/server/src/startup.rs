@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use latchkey_application::ports::{Clock, HealthProbe, SigningKeyStore, StoreError, SystemClock};
+use latchkey_application::ports::{Clock, SigningKeyStore, SystemClock};
 use latchkey_application::{Identity, IdentityPorts, IdentitySettings};
 use latchkey_crypto::{
     Argon2PasswordHasher, Argon2Settings, HashingPoolSettings, JwtIssuer, KeyCipher,
@@ -55,7 +55,7 @@ impl Application {
                 settings.cookie.domain.clone(),
                 Duration::from_secs(settings.tokens.refresh_ttl_secs),
             )),
-            health: Arc::new(DatabaseHealth(store)),
+            health: Arc::new(store),
             body_limit: settings.server.body_limit_bytes,
         };
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
@@ -78,16 +78,6 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
-    }
-}
-
-/// Readiness is the database answering a query.
-struct DatabaseHealth(PgStore);
-
-#[async_trait::async_trait]
-impl HealthProbe for DatabaseHealth {
-    async fn check(&self) -> Result<(), StoreError> {
-        self.0.ping().await
     }
 }
 
