@@ -72,7 +72,7 @@ async fn lock_token(
         .inner_join(sessions::table)
         .filter(refresh_tokens::hash.eq(rotation.presented.0.as_slice()))
         .select((RefreshTokenRow::as_select(), SessionRow::as_select()))
-        //NOLOCK.for_update()
+        .for_update()
         .first(conn)
         .await
         .optional()?;

@@ -59,7 +59,8 @@ async fn a_taken_email_or_username_is_refused_and_leaves_no_tenant_behind() -> T
         |result: &Result<(), StoreError>| matches!(result, Err(StoreError::EmailTaken));
     let username_taken =
         |result: &Result<(), StoreError>| matches!(result, Err(StoreError::UsernameTaken));
-    let cases: [(_, _, &dyn Fn(&Result<(), StoreError>) -> bool, _); 3] = [
+    type Expectation<'a> = &'a dyn Fn(&Result<(), StoreError>) -> bool;
+    let cases: [(_, _, Expectation<'_>, _); 3] = [
         (
             Some("ANN@example.com"),
             Some("someone"),
