@@ -21,6 +21,7 @@ pub enum ErrorCode {
     TenantNotMember,
     InvalidEnvironmentToken,
     InvalidAccessToken,
+    RateLimited,
     Unavailable,
     Internal,
 }
@@ -40,6 +41,7 @@ impl ErrorCode {
             Self::TenantNotMember => "ER-LK-3002",
             Self::InvalidEnvironmentToken => "ER-LK-3003",
             Self::InvalidAccessToken => "ER-LK-3004",
+            Self::RateLimited => "ER-LK-4290",
             Self::Unavailable => "ER-LK-5030",
             Self::Internal => "ER-LK-5000",
         }

@@ -8,6 +8,7 @@
 mod cookies;
 mod error;
 mod extract;
+mod rate_limit;
 mod routes;
 mod server;
 mod state;
@@ -15,5 +16,6 @@ mod trace;
 
 pub use cookies::{CookieSettings, SameSite};
 pub use error::{ApiError, ErrorCode};
+pub use rate_limit::RateLimitSettings;
 pub use server::{HttpSettings, http_server};
 pub use state::AppState;

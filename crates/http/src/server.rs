@@ -6,6 +6,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 
+use crate::rate_limit::{RateLimitSettings, RouteLimits};
 use crate::{ApiError, AppState, routes, trace};
 
 /// How the HTTP server itself behaves.
@@ -19,6 +20,7 @@ pub struct HttpSettings {
     pub client_request_timeout: Duration,
     /// Origins allowed to call the API from a browser, compared exactly.
     pub cors_allowed_origins: Vec<String>,
+    pub rate_limits: RateLimitSettings,
 }
 
 /// Every request header Frontegg's SDKs send, so that their preflights succeed.
@@ -65,12 +67,14 @@ pub fn http_server(
 ) -> std::io::Result<Server> {
     let state = web::Data::new(state);
     let origins = settings.cors_allowed_origins.clone();
+    let limits = RouteLimits::new(&settings.rate_limits)
+        .ok_or_else(|| std::io::Error::other("rate limits must allow at least one request"))?;
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .wrap(cors(&origins))
             .wrap(from_fn(trace::trace_requests))
-            .configure(routes::configure)
+            .configure(routes::configure(limits.clone()))
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(ApiError::not_found())
             }))

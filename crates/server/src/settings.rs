@@ -32,6 +32,28 @@ pub struct Settings {
     pub sign_up: SignUpSettings,
     pub log: LogSettings,
     pub cors: CorsSettings,
+    pub rate_limit: RateLimitConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// Limit requests per client IP. Default true; turn off only for benchmarks.
+    pub enabled: bool,
+    /// Logins a client IP may attempt per minute. Default 100 (Frontegg's published limit).
+    pub log_in_per_minute: u32,
+    /// Sign-ups (both routes together) a client IP may attempt per minute. Default 5.
+    pub sign_up_per_minute: u32,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            log_in_per_minute: 100,
+            sign_up_per_minute: 5,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -65,6 +87,8 @@ pub struct ServerSettings {
     pub body_limit_bytes: usize,
     /// Seconds in-flight requests get to finish on shutdown. Default 30.
     pub shutdown_timeout_secs: u64,
+    /// Comma-separated proxy IPs whose `X-Forwarded-For` is believed. Default: none.
+    pub trusted_proxies: String,
 }
 
 impl Default for ServerSettings {
@@ -75,6 +99,7 @@ impl Default for ServerSettings {
             workers: None,
             body_limit_bytes: 16 * 1024,
             shutdown_timeout_secs: 30,
+            trusted_proxies: String::new(),
         }
     }
 }
@@ -281,6 +306,13 @@ impl Settings {
         self.cookie_same_site()?;
         self.signing_algorithm()?;
         self.key_encryption_key()?;
+        self.trusted_proxies()?;
+        if self.rate_limit.log_in_per_minute == 0 || self.rate_limit.sign_up_per_minute == 0 {
+            return Err(invalid(
+                "rate_limit",
+                "limits must be at least 1 per minute (set rate_limit.enabled = false to turn them off)",
+            ));
+        }
         let environment = &self.environment;
         let is_cookie_safe = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
         if environment.client_id.is_empty() || !environment.client_id.chars().all(is_cookie_safe) {
@@ -337,6 +369,23 @@ impl Settings {
             return Err(invalid("log.format", "must be `text` or `json`"));
         }
         Ok(())
+    }
+
+    pub fn trusted_proxies(&self) -> Result<Vec<std::net::IpAddr>, ConfigError> {
+        self.server
+            .trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|proxy| !proxy.is_empty())
+            .map(|proxy| {
+                proxy.parse().map_err(|_| {
+                    invalid(
+                        "server.trusted_proxies",
+                        "must be comma-separated IP addresses",
+                    )
+                })
+            })
+            .collect()
     }
 
     pub fn cookie_same_site(&self) -> Result<latchkey_http::SameSite, ConfigError> {

@@ -12,7 +12,7 @@ use latchkey_crypto::{
     SystemRandomness, generate_signing_key,
 };
 use latchkey_domain::PasswordPolicy;
-use latchkey_http::{AppState, CookieSettings, HttpSettings, http_server};
+use latchkey_http::{AppState, CookieSettings, HttpSettings, RateLimitSettings, http_server};
 use latchkey_postgres::{PgSettings, PgStore};
 
 use crate::Settings;
@@ -65,6 +65,12 @@ impl Application {
             shutdown_timeout: Duration::from_secs(settings.server.shutdown_timeout_secs),
             client_request_timeout: Duration::from_secs(5),
             cors_allowed_origins: settings.cors.origins(),
+            rate_limits: RateLimitSettings {
+                enabled: settings.rate_limit.enabled,
+                log_in_per_minute: settings.rate_limit.log_in_per_minute,
+                sign_up_per_minute: settings.rate_limit.sign_up_per_minute,
+                trusted_proxies: settings.trusted_proxies()?,
+            },
         };
         let server = http_server(listener, state, &http)?;
         tracing::info!(port, "latchkey listening");

@@ -15,50 +15,67 @@ mod well_known;
 
 use actix_web::web;
 
+use crate::rate_limit::RouteLimits;
+
 /// Clients call the identity routes under three prefixes: the documented server base, the
 /// web SDK's `/frontegg` form, and the bare form.
 const IDENTITY_PREFIXES: [&str; 3] = ["/identity", "/frontegg/identity", ""];
 
-pub fn configure(config: &mut web::ServiceConfig) {
-    for prefix in IDENTITY_PREFIXES {
-        config.service(
-            web::scope(&format!("{prefix}/resources"))
-                .route("/auth/v1/user", web::post().to(log_in::log_in))
-                .route(
-                    "/auth/v1/user/token/refresh",
-                    web::post().to(refresh_session::refresh_session),
-                )
-                .route("/auth/v1/logout", web::post().to(log_out::log_out))
-                .route("/users/v1/signUp", web::post().to(sign_up::sign_up))
-                .route(
-                    "/users/v1/signUp/username",
-                    web::post().to(sign_up_with_username::sign_up_with_username),
-                )
-                .route("/users/v2/me", web::get().to(me::me))
-                .route(
-                    "/users/v3/me/tenants",
-                    web::get().to(my_tenants::my_tenants),
-                )
-                .route(
-                    "/configurations/v1/public",
-                    web::get().to(public_configuration::public_configuration),
-                )
-                .route(
-                    "/configurations/v1/sign-up/strategies",
-                    web::get().to(public_configuration::sign_up_strategies),
-                ),
-        );
+/// Registers every route; `limits` guards the routes attackers hammer.
+pub(crate) fn configure(limits: RouteLimits) -> impl Fn(&mut web::ServiceConfig) {
+    move |config| {
+        for prefix in IDENTITY_PREFIXES {
+            config.service(identity_scope(prefix, &limits));
+        }
+        config
+            .route(
+                "/auth/vendor",
+                web::post().to(issue_vendor_token::issue_vendor_token),
+            )
+            .route("/.well-known/jwks.json", web::get().to(well_known::jwks))
+            .route(
+                "/.well-known/openid-configuration",
+                web::get().to(well_known::openid_configuration),
+            )
+            .route("/health/live", web::get().to(health::live))
+            .route("/health/ready", web::get().to(health::ready));
     }
-    config
-        .route(
-            "/auth/vendor",
-            web::post().to(issue_vendor_token::issue_vendor_token),
+}
+
+fn identity_scope(prefix: &str, limits: &RouteLimits) -> actix_web::Scope {
+    let post = web::post;
+    web::scope(&format!("{prefix}/resources"))
+        .service(
+            web::resource("/auth/v1/user")
+                .wrap(limits.log_in())
+                .route(post().to(log_in::log_in)),
         )
-        .route("/.well-known/jwks.json", web::get().to(well_known::jwks))
         .route(
-            "/.well-known/openid-configuration",
-            web::get().to(well_known::openid_configuration),
+            "/auth/v1/user/token/refresh",
+            post().to(refresh_session::refresh_session),
         )
-        .route("/health/live", web::get().to(health::live))
-        .route("/health/ready", web::get().to(health::ready));
+        .route("/auth/v1/logout", post().to(log_out::log_out))
+        .service(
+            web::resource("/users/v1/signUp")
+                .wrap(limits.sign_up())
+                .route(post().to(sign_up::sign_up)),
+        )
+        .service(
+            web::resource("/users/v1/signUp/username")
+                .wrap(limits.sign_up())
+                .route(post().to(sign_up_with_username::sign_up_with_username)),
+        )
+        .route("/users/v2/me", web::get().to(me::me))
+        .route(
+            "/users/v3/me/tenants",
+            web::get().to(my_tenants::my_tenants),
+        )
+        .route(
+            "/configurations/v1/public",
+            web::get().to(public_configuration::public_configuration),
+        )
+        .route(
+            "/configurations/v1/sign-up/strategies",
+            web::get().to(public_configuration::sign_up_strategies),
+        )
 }

@@ -10,6 +10,7 @@ mod log_in;
 mod log_out;
 mod logging;
 mod me;
+mod rate_limits;
 mod refresh_session;
 mod sign_up;
 mod sign_up_with_username;
