@@ -7,7 +7,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 
 use crate::rate_limit::{RateLimitSettings, RouteLimits};
-use crate::{ApiError, AppState, routes, trace};
+use crate::{AppState, routes, trace};
 
 /// How the HTTP server itself behaves.
 #[derive(Debug, Clone)]
@@ -75,9 +75,7 @@ pub fn http_server(
             .wrap(cors(&origins))
             .wrap(from_fn(trace::trace_requests))
             .configure(routes::configure(limits.clone()))
-            .default_service(web::to(|| async {
-                Err::<actix_web::HttpResponse, _>(ApiError::not_found())
-            }))
+            .default_service(web::to(routes::not_found))
     })
     .shutdown_timeout(settings.shutdown_timeout.as_secs())
     .client_request_timeout(settings.client_request_timeout)

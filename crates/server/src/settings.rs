@@ -218,6 +218,9 @@ pub struct PasswordSettings {
     pub min_length: usize,
     /// Maximum length in characters after NFKC normalization. Default 128.
     pub max_length: usize,
+    /// Refuse common and easily guessed passwords at sign-up (zxcvbn's estimate below a
+    /// million guesses). Default true.
+    pub reject_guessable: bool,
     /// Argon2id memory cost in KiB. Default 19456.
     pub argon2_memory_kib: u32,
     /// Argon2id iterations. Default 2.
@@ -237,6 +240,7 @@ impl Default for PasswordSettings {
         Self {
             min_length: 8,
             max_length: 128,
+            reject_guessable: true,
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,
             argon2_parallelism: 1,

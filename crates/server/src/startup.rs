@@ -168,6 +168,7 @@ fn identity_settings(settings: &Settings) -> IdentitySettings {
         passwords: PasswordPolicy {
             min_chars: settings.passwords.min_length,
             max_chars: settings.passwords.max_length,
+            reject_guessable: settings.passwords.reject_guessable,
         },
         sign_up_role: settings.sign_up.default_role.clone(),
     }

@@ -42,13 +42,19 @@ pub(crate) fn configure(limits: RouteLimits) -> impl Fn(&mut web::ServiceConfig)
     }
 }
 
+/// Every unknown path or method: a JSON 404, never actix's bare 404 or 405.
+pub(crate) async fn not_found() -> Result<actix_web::HttpResponse, crate::ApiError> {
+    Err(crate::ApiError::not_found())
+}
+
 fn identity_scope(prefix: &str, limits: &RouteLimits) -> actix_web::Scope {
     let post = web::post;
     web::scope(&format!("{prefix}/resources"))
         .service(
             web::resource("/auth/v1/user")
                 .wrap(limits.log_in())
-                .route(post().to(log_in::log_in)),
+                .route(post().to(log_in::log_in))
+                .default_service(web::to(not_found)),
         )
         .route(
             "/auth/v1/user/token/refresh",
@@ -58,12 +64,14 @@ fn identity_scope(prefix: &str, limits: &RouteLimits) -> actix_web::Scope {
         .service(
             web::resource("/users/v1/signUp")
                 .wrap(limits.sign_up())
-                .route(post().to(sign_up::sign_up)),
+                .route(post().to(sign_up::sign_up))
+                .default_service(web::to(not_found)),
         )
         .service(
             web::resource("/users/v1/signUp/username")
                 .wrap(limits.sign_up())
-                .route(post().to(sign_up_with_username::sign_up_with_username)),
+                .route(post().to(sign_up_with_username::sign_up_with_username))
+                .default_service(web::to(not_found)),
         )
         .route("/users/v2/me", web::get().to(me::me))
         .route(

@@ -40,7 +40,11 @@ impl SignUpBody {
             errors.push(FieldError::new("provider", "provider must be local"));
         }
         let password = match &self.password {
-            Some(password) => errors.check(policy.parse_new(password)),
+            Some(password) => {
+                let inputs = [&self.email, &self.username, &self.company_name];
+                let inputs: Vec<&str> = inputs.into_iter().filter_map(|i| i.as_deref()).collect();
+                errors.check(policy.parse_new(password, &inputs))
+            }
             None => {
                 errors.push(FieldError::new("password", "password should not be empty"));
                 None

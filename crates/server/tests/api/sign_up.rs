@@ -108,6 +108,16 @@ async fn invalid_sign_ups_are_400s_that_name_the_field_and_create_nothing() -> T
             "password",
         ),
         ("missing password", without("password"), "password"),
+        (
+            "common password",
+            with("password", json!("password123")),
+            "password",
+        ),
+        (
+            "password is the email",
+            with("password", json!("ann@example.com")),
+            "password",
+        ),
         ("missing company", without("companyName"), "companyName"),
         (
             "blank company",
