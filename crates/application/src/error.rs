@@ -10,6 +10,9 @@ pub enum IdentityError {
     /// Unknown identifier, wrong password or a user without a password: deliberately one case.
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// Too many consecutive failures for this identifier; it is locked for a while.
+    #[error("identifier locked after repeated failures")]
+    Locked,
     #[error("email already registered")]
     EmailTaken,
     #[error("username already registered")]

@@ -1,16 +1,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use latchkey_domain::PasswordPolicy;
+use latchkey_domain::{LockoutPolicy, PasswordPolicy};
 use secrecy::SecretString;
 
-use crate::ports::{AccountStore, Clock, PasswordHasher, Randomness, SessionStore, TokenIssuer};
+use crate::ports::{
+    AccountStore, Clock, LoginThrottle, PasswordHasher, Randomness, SessionStore, TokenIssuer,
+};
 
 /// The adapters the use cases run on.
 #[derive(Clone)]
 pub struct IdentityPorts {
     pub accounts: Arc<dyn AccountStore>,
     pub sessions: Arc<dyn SessionStore>,
+    pub throttle: Arc<dyn LoginThrottle>,
     pub hasher: Arc<dyn PasswordHasher>,
     pub tokens: Arc<dyn TokenIssuer>,
     pub clock: Arc<dyn Clock>,
@@ -34,6 +37,8 @@ pub struct IdentitySettings {
     pub passwords: PasswordPolicy,
     /// The role a user gets in the tenant their sign-up creates.
     pub sign_up_role: String,
+    /// Brute-force protection; `None` turns it off.
+    pub lockout: Option<LockoutPolicy>,
 }
 
 /// Latchkey's use cases: one method per verb, each in its own file under `use_cases/`.

@@ -1,3 +1,5 @@
+use sha2::{Digest, Sha256};
+
 use crate::{EmailAddress, Metadata, SessionId, TenantId, TenantName, UserId, Username};
 
 /// A person who can log in.
@@ -59,11 +61,16 @@ pub enum LoginIdentifier {
 
 impl LoginIdentifier {
     /// The key brute-force protection counts failures under, whether or not an account
-    /// exists for it.
+    /// exists for it: the SHA-256 of the normalized identifier, so the throttle table holds
+    /// no email addresses.
     pub fn throttle_key(&self) -> String {
-        match self {
+        let normalized = match self {
             Self::Email(email) => format!("email:{}", email.normalized()),
             Self::Username(username) => format!("username:{}", username.normalized()),
-        }
+        };
+        Sha256::digest(normalized.as_bytes())
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
     }
 }

@@ -10,6 +10,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
     InvalidAuthentication,
+    Locked,
     InvalidJson,
     Validation,
     UnsupportedMediaType,
@@ -30,6 +31,7 @@ impl ErrorCode {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::InvalidAuthentication => "ER-01013",
+            Self::Locked => "ER-01034",
             Self::InvalidJson => "ER-00006",
             Self::Validation => "ER-LK-1001",
             Self::UnsupportedMediaType => "ER-LK-1002",
@@ -147,6 +149,11 @@ impl From<IdentityError> for ApiError {
                 StatusCode::UNAUTHORIZED,
                 ErrorCode::InvalidAuthentication,
                 "Invalid authentication",
+            ),
+            E::Locked => Self::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::Locked,
+                "User is locked after too many failed attempts; try again later",
             ),
             E::EmailTaken => Self::new(
                 StatusCode::CONFLICT,

@@ -21,5 +21,6 @@ mod rotation;
 mod schema;
 mod sessions;
 mod signing_keys;
+mod throttle;
 
 pub use pool::{PgSettings, PgStore};

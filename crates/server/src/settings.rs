@@ -33,6 +33,28 @@ pub struct Settings {
     pub log: LogSettings,
     pub cors: CorsSettings,
     pub rate_limit: RateLimitConfig,
+    pub lockout: LockoutConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LockoutConfig {
+    /// Lock an identifier after repeated failed logins. Default true.
+    pub enabled: bool,
+    /// Consecutive failures that lock it. Default 10.
+    pub max_attempts: u32,
+    /// How long the lock lasts, in seconds. Default 900.
+    pub duration_secs: u64,
+}
+
+impl Default for LockoutConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            max_attempts: 10,
+            duration_secs: 900,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -311,6 +333,12 @@ impl Settings {
         self.signing_algorithm()?;
         self.key_encryption_key()?;
         self.trusted_proxies()?;
+        if self.lockout.max_attempts == 0 || self.lockout.duration_secs == 0 {
+            return Err(invalid(
+                "lockout",
+                "max_attempts and duration_secs must be at least 1",
+            ));
+        }
         if self.rate_limit.log_in_per_minute == 0 || self.rate_limit.sign_up_per_minute == 0 {
             return Err(invalid(
                 "rate_limit",

@@ -11,7 +11,7 @@ use latchkey_crypto::{
     Argon2PasswordHasher, Argon2Settings, HashingPoolSettings, JwtIssuer, KeyCipher,
     SystemRandomness, generate_signing_key,
 };
-use latchkey_domain::PasswordPolicy;
+use latchkey_domain::{LockoutPolicy, PasswordPolicy};
 use latchkey_http::{AppState, CookieSettings, HttpSettings, RateLimitSettings, http_server};
 use latchkey_postgres::{PgSettings, PgStore};
 
@@ -38,6 +38,7 @@ impl Application {
             IdentityPorts {
                 accounts: Arc::new(store.clone()),
                 sessions: Arc::new(store.clone()),
+                throttle: Arc::new(store.clone()),
                 hasher: Arc::new(password_hasher(&settings)?),
                 tokens: Arc::new(tokens),
                 clock,
@@ -171,5 +172,9 @@ fn identity_settings(settings: &Settings) -> IdentitySettings {
             reject_guessable: settings.passwords.reject_guessable,
         },
         sign_up_role: settings.sign_up.default_role.clone(),
+        lockout: settings.lockout.enabled.then(|| LockoutPolicy {
+            max_attempts: settings.lockout.max_attempts,
+            lock_for: seconds(settings.lockout.duration_secs),
+        }),
     }
 }

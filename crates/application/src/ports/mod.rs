@@ -3,6 +3,7 @@
 mod account_store;
 mod clock;
 mod health_probe;
+mod login_throttle;
 mod password_hasher;
 mod randomness;
 mod session_store;
@@ -12,6 +13,7 @@ mod token_issuer;
 pub use account_store::{AccountStore, Credentials, NewAccount, UserProfile};
 pub use clock::{Clock, SystemClock};
 pub use health_probe::HealthProbe;
+pub use login_throttle::LoginThrottle;
 pub use password_hasher::{HashError, PasswordHasher};
 pub use randomness::Randomness;
 pub use session_store::{

@@ -17,12 +17,14 @@ impl Identity {
     /// timing tells them apart.
     #[tracing::instrument(name = "log_in", skip_all, fields(user.id, session.id))]
     pub async fn log_in(&self, attempt: LogIn) -> Result<Authenticated, IdentityError> {
+        let throttle_key = attempt.identifier.throttle_key();
+        let failures_so_far = self.refuse_if_locked(&throttle_key).await?;
+
         let credentials = self
             .ports
             .accounts
             .find_credentials(&attempt.identifier)
             .await?;
-
         let (user_id, hash) = match credentials {
             Some(found) => (Some(found.user_id), found.password_hash),
             None => (None, None),
@@ -30,9 +32,13 @@ impl Identity {
         let is_valid = self.ports.hasher.verify(attempt.password, hash).await?;
         let Some(user_id) = user_id.filter(|_| is_valid) else {
             tracing::info!("login refused: invalid credentials");
+            self.record_failure(&throttle_key).await?;
             return Err(IdentityError::InvalidCredentials);
         };
 
+        if failures_so_far > 0 {
+            self.ports.throttle.clear_failures(&throttle_key).await?;
+        }
         let now = self.ports.clock.now();
         let (session, refresh_token) = self.new_session(now);
         let principal = self.ports.sessions.start_session(user_id, session).await?;
@@ -45,5 +51,34 @@ impl Identity {
         span.record("user.id", tracing::field::display(user_id));
         span.record("session.id", tracing::field::display(principal.session_id));
         self.authenticated(principal, refresh_token, now)
+    }
+
+    /// Refuses a locked identifier before any hashing; returns its failures so far.
+    async fn refuse_if_locked(&self, throttle_key: &str) -> Result<u32, IdentityError> {
+        if self.settings.lockout.is_none() {
+            return Ok(0);
+        }
+        let state = self.ports.throttle.find_throttle(throttle_key).await?;
+        if state.is_locked_at(self.ports.clock.now()) {
+            tracing::info!("login refused: identifier locked");
+            return Err(IdentityError::Locked);
+        }
+        Ok(state.failures)
+    }
+
+    async fn record_failure(&self, throttle_key: &str) -> Result<(), IdentityError> {
+        let Some(policy) = &self.settings.lockout else {
+            return Ok(());
+        };
+        let now = self.ports.clock.now();
+        let state = self
+            .ports
+            .throttle
+            .record_failure(throttle_key, policy, now)
+            .await?;
+        if state.is_locked_at(now) {
+            tracing::warn!("identifier locked after repeated login failures");
+        }
+        Ok(())
     }
 }

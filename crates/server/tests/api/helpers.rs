@@ -109,6 +109,9 @@ pub fn test_settings(database_url: &str) -> Settings {
     // Tests sign up far more than 5 users a minute from one address; the rate-limit tests
     // turn limits back on.
     settings.rate_limit.enabled = false;
+    // Likewise the timing and fuzz tests fail logins by the dozen; the lockout tests turn
+    // brute-force protection back on.
+    settings.lockout.enabled = false;
     settings
 }
 

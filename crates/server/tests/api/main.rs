@@ -6,6 +6,7 @@ mod configuration;
 mod cors;
 mod helpers;
 mod hostile_input;
+mod lockout;
 mod log_in;
 mod log_out;
 mod logging;

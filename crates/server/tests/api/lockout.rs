@@ -1,0 +1,126 @@
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, TestApp, TestResult, error_envelope, spawn_app_with};
+
+async fn spawn_locking_app(
+    duration_secs: u64,
+) -> Result<TestApp, Box<dyn std::error::Error + Send + Sync>> {
+    spawn_app_with(|settings| {
+        settings.lockout.enabled = true;
+        settings.lockout.max_attempts = 3;
+        settings.lockout.duration_secs = duration_secs;
+    })
+    .await
+}
+
+async fn fail_logins(app: &TestApp, email: &str, times: usize) -> TestResult {
+    for _ in 0..times {
+        let response = app
+            .log_in(&json!({"email": email, "password": "not the password"}))
+            .await?;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_identifier_locks_exactly_like_a_known_one() -> TestResult {
+    let app = spawn_locking_app(900).await?;
+    app.signed_up("ann@example.com").await?;
+
+    let mut bodies: Vec<Value> = Vec::new();
+    for email in ["ann@example.com", "nobody@example.com"] {
+        fail_logins(&app, email, 3).await?;
+        let locked = app
+            .log_in(&json!({"email": email, "password": PASSWORD}))
+            .await?;
+        assert_eq!(
+            locked.status(),
+            StatusCode::FORBIDDEN,
+            "{email}: even the right password is refused"
+        );
+        bodies.push(locked.json().await?);
+    }
+
+    assert_eq!(
+        bodies[0], bodies[1],
+        "a lock reveals nothing about the account"
+    );
+    assert_eq!(bodies[0]["errorCode"], json!("ER-01034"));
+    let other = app
+        .log_in(&json!({"email": "ANN@example.com ", "password": PASSWORD}))
+        .await?;
+    assert_eq!(
+        other.status(),
+        StatusCode::FORBIDDEN,
+        "the lock is keyed by the normalized identifier"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_success_resets_the_count_and_a_lock_runs_out() -> TestResult {
+    let app = spawn_locking_app(1).await?;
+    app.signed_up("ann@example.com").await?;
+
+    fail_logins(&app, "ann@example.com", 2).await?;
+    let success = app
+        .log_in(&json!({"email": "ann@example.com", "password": PASSWORD}))
+        .await?;
+    assert_eq!(success.status(), StatusCode::OK);
+    fail_logins(&app, "ann@example.com", 2).await?;
+    let still_open = app
+        .log_in(&json!({"email": "ann@example.com", "password": PASSWORD}))
+        .await?;
+    assert_eq!(
+        still_open.status(),
+        StatusCode::OK,
+        "two plus two failures never made three in a row"
+    );
+
+    fail_logins(&app, "ann@example.com", 3).await?;
+    let (status, _, _) = error_envelope(
+        app.log_in(&json!({"email": "ann@example.com", "password": PASSWORD}))
+            .await?,
+    )
+    .await?;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let after = app
+        .log_in(&json!({"email": "ann@example.com", "password": PASSWORD}))
+        .await?;
+    assert_eq!(after.status(), StatusCode::OK, "the lock ran out");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_failures_are_all_counted() -> TestResult {
+    let app = spawn_locking_app(900).await?;
+    let attempt = json!({"email": "ann@example.com", "password": "not the password"});
+
+    let attempts = futures_util::future::join_all((0..3).map(|_| app.log_in(&attempt))).await;
+    for response in attempts {
+        assert_eq!(response?.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    let locked = app.log_in(&attempt).await?;
+    assert_eq!(locked.status(), StatusCode::FORBIDDEN);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_lockout_off_failures_never_lock() -> TestResult {
+    let app = spawn_app_with(|settings| settings.lockout.max_attempts = 2).await?;
+    app.signed_up("ann@example.com").await?;
+
+    fail_logins(&app, "ann@example.com", 5).await?;
+
+    let response = app
+        .log_in(&json!({"email": "ann@example.com", "password": PASSWORD}))
+        .await?;
+    assert_eq!(response.status(), StatusCode::OK);
+    Ok(())
+}
