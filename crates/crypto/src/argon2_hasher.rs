@@ -6,7 +6,7 @@ use argon2::password_hash::{PasswordHash as PhcHash, SaltString};
 use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
 use async_trait::async_trait;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
-use latchkey_application::ports::{HashError, PasswordHasher};
+use latchkey_application::ports::{HashError, PasswordHasher, Verification};
 use latchkey_domain::{Password, PasswordHash};
 use tokio::sync::Semaphore;
 
@@ -51,6 +51,7 @@ pub struct Argon2PasswordHasher {
 
 struct Hasher {
     argon2: Argon2<'static>,
+    settings: Argon2Settings,
     /// Verified in place of a missing hash, so unknown users cost a full verification.
     dummy: String,
 }
@@ -72,7 +73,11 @@ impl Argon2PasswordHasher {
         let dummy = hash_with(&argon2, &random_password)
             .map_err(|error| CryptoError::InvalidHashParameters(error.to_string()))?;
         Ok(Self {
-            inner: Arc::new(Hasher { argon2, dummy }),
+            inner: Arc::new(Hasher {
+                argon2,
+                settings,
+                dummy,
+            }),
             workers: Arc::new(Semaphore::new(pool.workers.max(1))),
             waiting: Arc::new(AtomicUsize::new(0)),
             pool,
@@ -110,6 +115,20 @@ impl Argon2PasswordHasher {
     }
 }
 
+impl Hasher {
+    /// Whether `hash` was made with the configured algorithm, version and costs.
+    fn is_current(&self, hash: &PhcHash<'_>) -> bool {
+        let Ok(params) = Params::try_from(hash) else {
+            return false;
+        };
+        hash.algorithm == Algorithm::Argon2id.ident()
+            && hash.version == Some(Version::V0x13.into())
+            && params.m_cost() == self.settings.memory_kib
+            && params.t_cost() == self.settings.iterations
+            && params.p_cost() == self.settings.parallelism
+    }
+}
+
 fn hash_with(argon2: &Argon2<'_>, password: &[u8]) -> Result<String, argon2::password_hash::Error> {
     let mut salt = [0u8; 16];
     SystemRandom::new()
@@ -133,7 +152,7 @@ impl PasswordHasher for Argon2PasswordHasher {
         &self,
         password: Password,
         hash: Option<PasswordHash>,
-    ) -> Result<bool, HashError> {
+    ) -> Result<Verification, HashError> {
         self.run(move |hasher| {
             let is_real = hash.is_some();
             let phc = hash
@@ -143,13 +162,20 @@ impl PasswordHasher for Argon2PasswordHasher {
             // as a server error that would tell an attacker this account is special.
             let Ok(parsed) = PhcHash::new(phc) else {
                 tracing::error!("a stored password hash is not a valid PHC string");
-                return false;
+                return Verification::Mismatch;
             };
-            let matches = hasher
-                .argon2
-                .verify_password(password.expose().as_bytes(), &parsed)
-                .is_ok();
-            is_real && matches
+            let secret = password.expose().as_bytes();
+            if !(is_real && hasher.argon2.verify_password(secret, &parsed).is_ok()) {
+                return Verification::Mismatch;
+            }
+            let rehashed = if hasher.is_current(&parsed) {
+                None
+            } else {
+                hash_with(&hasher.argon2, secret)
+                    .ok()
+                    .map(PasswordHash::from_phc)
+            };
+            Verification::Match { rehashed }
         })
         .await
     }
@@ -176,6 +202,10 @@ mod tests {
         Argon2PasswordHasher::new(Argon2Settings::default(), pool)
     }
 
+    fn matches(verification: &Verification) -> bool {
+        matches!(verification, Verification::Match { .. })
+    }
+
     #[tokio::test]
     async fn a_hash_verifies_only_its_own_password() -> Result<(), Box<dyn std::error::Error>> {
         let hasher = hasher(2, 8)?;
@@ -184,13 +214,51 @@ mod tests {
             hash.expose_phc()
                 .starts_with("$argon2id$v=19$m=19456,t=2,p=1$")
         );
+        let verified = hasher
+            .verify(password("correct horse"), Some(hash.clone()))
+            .await?;
+        assert!(matches!(verified, Verification::Match { rehashed: None }));
+        assert!(!matches(
+            &hasher.verify(password("wrong horse"), Some(hash)).await?
+        ));
+        assert!(!matches(
+            &hasher.verify(password("correct horse"), None).await?
+        ));
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_hash_with_outdated_parameters_is_rehashed_on_a_match()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let pool = HashingPoolSettings {
+            workers: 1,
+            max_queue: 4,
+            queue_timeout: Duration::from_secs(5),
+        };
+        let old = Argon2Settings {
+            memory_kib: 8192,
+            iterations: 1,
+            parallelism: 1,
+        };
+        let old_hash = Argon2PasswordHasher::new(old, pool)?
+            .hash(password("correct horse"))
+            .await?;
+
+        let verified = hasher(1, 4)?
+            .verify(password("correct horse"), Some(old_hash))
+            .await?;
+
+        let Verification::Match {
+            rehashed: Some(rehashed),
+        } = verified
+        else {
+            return Err("expected a match with a fresh hash".into());
+        };
         assert!(
-            hasher
-                .verify(password("correct horse"), Some(hash.clone()))
-                .await?
+            rehashed
+                .expose_phc()
+                .starts_with("$argon2id$v=19$m=19456,t=2,p=1$")
         );
-        assert!(!hasher.verify(password("wrong horse"), Some(hash)).await?);
-        assert!(!hasher.verify(password("correct horse"), None).await?);
         Ok(())
     }
 

@@ -66,6 +66,21 @@ impl AccountStore for PgStore {
     }
 
     #[tracing::instrument(skip_all, fields(user.id = %user_id))]
+    async fn update_password_hash(
+        &self,
+        user_id: UserId,
+        hash: &PasswordHash,
+    ) -> Result<(), StoreError> {
+        let mut connection = self.connection().await?;
+        diesel::update(users::table.find(user_id.as_uuid()))
+            .set(users::password_hash.eq(hash.expose_phc()))
+            .execute(&mut connection)
+            .await
+            .map_err(errors::from_diesel)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all, fields(user.id = %user_id))]
     async fn find_profile(&self, user_id: UserId) -> Result<Option<UserProfile>, StoreError> {
         let mut connection = self.connection().await?;
         let Some(account) = load_account(&mut connection, user_id).await? else {

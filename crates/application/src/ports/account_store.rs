@@ -49,6 +49,14 @@ pub trait AccountStore: Send + Sync {
         identifier: &LoginIdentifier,
     ) -> Result<Option<Credentials>, StoreError>;
 
+    /// Replaces the user's password hash (after a login that found it made with outdated
+    /// parameters).
+    async fn update_password_hash(
+        &self,
+        user_id: UserId,
+        hash: &PasswordHash,
+    ) -> Result<(), StoreError>;
+
     /// Loads a user and their memberships; `None` when the user does not exist.
     async fn find_profile(&self, user_id: UserId) -> Result<Option<UserProfile>, StoreError>;
 }

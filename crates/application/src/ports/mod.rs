@@ -14,7 +14,7 @@ pub use account_store::{AccountStore, Credentials, NewAccount, UserProfile};
 pub use clock::{Clock, SystemClock};
 pub use health_probe::HealthProbe;
 pub use login_throttle::LoginThrottle;
-pub use password_hasher::{HashError, PasswordHasher};
+pub use password_hasher::{HashError, PasswordHasher, Verification};
 pub use randomness::Randomness;
 pub use session_store::{
     NewRefreshToken, NewSession, RotationOutcome, SessionStore, TokenRotation,

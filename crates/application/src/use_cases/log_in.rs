@@ -1,4 +1,6 @@
-use latchkey_domain::{LoginIdentifier, Password};
+use latchkey_domain::{LoginIdentifier, Password, PasswordHash, UserId};
+
+use crate::ports::Verification;
 
 use crate::{Authenticated, Identity, IdentityError};
 
@@ -29,13 +31,16 @@ impl Identity {
             Some(found) => (Some(found.user_id), found.password_hash),
             None => (None, None),
         };
-        let is_valid = self.ports.hasher.verify(attempt.password, hash).await?;
-        let Some(user_id) = user_id.filter(|_| is_valid) else {
+        let verification = self.ports.hasher.verify(attempt.password, hash).await?;
+        let (Some(user_id), Verification::Match { rehashed }) = (user_id, verification) else {
             tracing::info!("login refused: invalid credentials");
             self.record_failure(&throttle_key).await?;
             return Err(IdentityError::InvalidCredentials);
         };
 
+        if let Some(rehashed) = rehashed {
+            self.store_rehashed_password(user_id, &rehashed).await;
+        }
         if failures_so_far > 0 {
             self.ports.throttle.clear_failures(&throttle_key).await?;
         }
@@ -64,6 +69,22 @@ impl Identity {
             return Err(IdentityError::Locked);
         }
         Ok(state.failures)
+    }
+
+    /// Upgrades a hash made with outdated parameters. A failure costs only the upgrade, never
+    /// the login: the old hash still verifies.
+    async fn store_rehashed_password(&self, user_id: UserId, rehashed: &PasswordHash) {
+        match self
+            .ports
+            .accounts
+            .update_password_hash(user_id, rehashed)
+            .await
+        {
+            Ok(()) => tracing::info!("password rehashed with the configured parameters"),
+            Err(error) => {
+                tracing::warn!(error.cause = %error, "could not store a rehashed password")
+            }
+        }
     }
 
     async fn record_failure(&self, throttle_key: &str) -> Result<(), IdentityError> {

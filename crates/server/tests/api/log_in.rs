@@ -95,3 +95,50 @@ async fn log_in_without_an_identifier_or_password_is_a_400() -> TestResult {
     }
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_rehashes_a_password_stored_with_outdated_parameters() -> TestResult {
+    let database = crate::helpers::TestDatabase::create().await?;
+    let mut outdated = crate::helpers::test_settings(&database.url);
+    outdated.passwords.argon2_memory_kib = 8192;
+    outdated.passwords.argon2_iterations = 1;
+    let old_server = crate::helpers::start(outdated).await?;
+    let client = reqwest::Client::new();
+    let body = crate::helpers::sign_up_body("ann@example.com");
+    let signed_up = client
+        .post(format!("{old_server}/identity/resources/users/v1/signUp"))
+        .json(&body)
+        .send()
+        .await?;
+    assert_eq!(signed_up.status(), StatusCode::CREATED);
+    assert_eq!(
+        database
+            .count("users WHERE password_hash LIKE '$argon2id$v=19$m=8192,t=1,%'")
+            .await?,
+        1
+    );
+
+    let current_server =
+        crate::helpers::start(crate::helpers::test_settings(&database.url)).await?;
+    let login = json!({"email": "ann@example.com", "password": PASSWORD});
+    let response = client
+        .post(format!("{current_server}/identity/resources/auth/v1/user"))
+        .json(&login)
+        .send()
+        .await?;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        database
+            .count("users WHERE password_hash LIKE '$argon2id$v=19$m=19456,t=2,p=1$%'")
+            .await?,
+        1
+    );
+    let again = client
+        .post(format!("{current_server}/identity/resources/auth/v1/user"))
+        .json(&login)
+        .send()
+        .await?;
+    assert_eq!(again.status(), StatusCode::OK, "the new hash verifies");
+    Ok(())
+}
