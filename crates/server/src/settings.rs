@@ -486,6 +486,25 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_lists_only_real_keys_with_their_defaults() -> Result<(), ConfigError> {
+        let example =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/latchkey.example.toml");
+        let loaded = Settings::load(Some(&example))?;
+        let defaults = Settings::default();
+        assert_eq!(loaded.server.port, defaults.server.port);
+        assert_eq!(
+            loaded.tokens.refresh_ttl_secs,
+            defaults.tokens.refresh_ttl_secs
+        );
+        assert_eq!(loaded.lockout.max_attempts, defaults.lockout.max_attempts);
+        assert_eq!(
+            loaded.passwords.argon2_memory_kib,
+            defaults.passwords.argon2_memory_kib
+        );
+        Ok(())
+    }
+
+    #[test]
     fn each_bad_value_is_reported_by_its_key() {
         type Spoil = fn(&mut Settings);
         let cases: [(&str, Spoil); 6] = [
