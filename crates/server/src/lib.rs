@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod settings;
 mod startup;
+mod store;
 pub mod telemetry;
 
 pub use settings::Settings;

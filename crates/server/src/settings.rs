@@ -16,7 +16,14 @@ use serde::Deserialize;
 pub struct ConfigError(String);
 
 fn invalid(key: &str, problem: &str) -> ConfigError {
-    ConfigError(format!("`{key}` {problem}"))
+    ConfigError::new(key, problem)
+}
+
+impl ConfigError {
+    /// A problem with one key, named in the message.
+    pub fn new(key: &str, problem: &str) -> Self {
+        Self(format!("`{key}` {problem}"))
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -13,9 +13,8 @@ use latchkey_crypto::{
 };
 use latchkey_domain::{LockoutPolicy, PasswordPolicy};
 use latchkey_http::{AppState, CookieSettings, HttpSettings, RateLimitSettings, http_server};
-use latchkey_postgres::{PgSettings, PgStore};
 
-use crate::Settings;
+use crate::{Settings, store};
 
 /// A built server: listening, with migrations applied and a signing key in place.
 pub struct Application {
@@ -29,16 +28,16 @@ impl Application {
     /// which.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         settings.validate()?;
-        let store = connect(&settings)?;
-        store.run_migrations().await?;
+        let stores = store::open(&settings).await?;
 
         let clock = Arc::new(SystemClock);
-        let tokens = load_signing_keys(&settings, &store, clock.now()).await?;
+        let tokens =
+            load_signing_keys(&settings, stores.signing_keys.as_ref(), clock.now()).await?;
         let identity = Identity::new(
             IdentityPorts {
-                accounts: Arc::new(store.clone()),
-                sessions: Arc::new(store.clone()),
-                throttle: Arc::new(store.clone()),
+                accounts: stores.accounts,
+                sessions: stores.sessions,
+                throttle: stores.throttle,
                 hasher: Arc::new(password_hasher(&settings)?),
                 tokens: Arc::new(tokens),
                 clock,
@@ -56,7 +55,7 @@ impl Application {
                 settings.cookie.domain.clone(),
                 Duration::from_secs(settings.tokens.refresh_ttl_secs),
             )),
-            health: Arc::new(store),
+            health: stores.health,
             body_limit: settings.server.body_limit_bytes,
         };
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
@@ -90,24 +89,15 @@ impl Application {
 
 /// `latchkey migrate`: apply pending migrations and stop.
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
-    connect(settings)?.run_migrations().await?;
+    store::open(settings).await?;
     tracing::info!("migrations applied");
     Ok(())
-}
-
-fn connect(settings: &Settings) -> anyhow::Result<PgStore> {
-    let store = PgStore::connect(PgSettings {
-        url: settings.database_url()?.clone(),
-        max_connections: settings.database.max_connections,
-        connect_timeout: Duration::from_secs(settings.database.connect_timeout_secs),
-    })?;
-    Ok(store)
 }
 
 /// Opens the stored signing keys, creating the first one on an empty database.
 async fn load_signing_keys(
     settings: &Settings,
-    store: &PgStore,
+    store: &dyn SigningKeyStore,
     now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<JwtIssuer> {
     let cipher = settings

@@ -1,0 +1,81 @@
+//! Which storage adapter serves this process, chosen by the database URL.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use latchkey_application::ports::{
+    AccountStore, HealthProbe, LoginThrottle, SessionStore, SigningKeyStore,
+};
+use latchkey_postgres::{PgSettings, PgStore};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::Settings;
+use crate::settings::ConfigError;
+
+/// Every storage port, served by one adapter.
+#[derive(Clone)]
+pub(crate) struct Stores {
+    pub accounts: Arc<dyn AccountStore>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub throttle: Arc<dyn LoginThrottle>,
+    pub signing_keys: Arc<dyn SigningKeyStore>,
+    pub health: Arc<dyn HealthProbe>,
+}
+
+impl Stores {
+    fn of<S>(store: S) -> Self
+    where
+        S: AccountStore
+            + SessionStore
+            + LoginThrottle
+            + SigningKeyStore
+            + HealthProbe
+            + Clone
+            + 'static,
+    {
+        Self {
+            accounts: Arc::new(store.clone()),
+            sessions: Arc::new(store.clone()),
+            throttle: Arc::new(store.clone()),
+            signing_keys: Arc::new(store.clone()),
+            health: Arc::new(store),
+        }
+    }
+}
+
+/// Where the data lives, as named by `database.url`.
+enum StoreLocation {
+    Postgres(SecretString),
+}
+
+impl StoreLocation {
+    fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
+        let url = settings.database_url()?;
+        let text = url.expose_secret();
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.clone()));
+        }
+        Err(ConfigError::new(
+            "database.url",
+            "must start with postgres:// or postgresql://",
+        ))
+    }
+}
+
+/// Opens the configured store and applies its pending migrations.
+pub(crate) async fn open(settings: &Settings) -> anyhow::Result<Stores> {
+    let timeout = Duration::from_secs(settings.database.connect_timeout_secs);
+    match StoreLocation::from_settings(settings)? {
+        StoreLocation::Postgres(url) => {
+            let max_connections = settings.database.max_connections;
+            let store = PgStore::connect(PgSettings {
+                url,
+                max_connections,
+                connect_timeout: timeout,
+            })?;
+            store.run_migrations().await?;
+            tracing::info!(store = "postgres", "storage ready");
+            Ok(Stores::of(store))
+        }
+    }
+}
