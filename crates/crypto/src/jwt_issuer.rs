@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -17,26 +18,16 @@ struct ActiveKey {
     encoding: EncodingKey,
 }
 
-/// Signs Latchkey's JWTs with the active key and verifies them against every published key.
-pub struct JwtIssuer {
+/// One generation of keys: the signing key and every key tokens may still carry.
+struct KeyRing {
     active: ActiveKey,
     verifiers: HashMap<String, (Algorithm, DecodingKey)>,
     jwks: Value,
-    issuer: String,
-    audience: String,
-    leeway: Duration,
 }
 
-impl JwtIssuer {
-    /// Opens the stored keys. The first key that is not retired signs; every key verifies
-    /// and is published in the JWKS.
-    pub fn from_stored(
-        keys: &[StoredSigningKey],
-        cipher: Option<&KeyCipher>,
-        issuer: String,
-        audience: String,
-        leeway: Duration,
-    ) -> Result<Self, CryptoError> {
+impl KeyRing {
+    /// The first key that is not retired signs; every key verifies and is published.
+    fn open(keys: &[StoredSigningKey], cipher: Option<&KeyCipher>) -> Result<Self, CryptoError> {
         let active = keys
             .iter()
             .find(|key| key.retired_at.is_none())
@@ -65,25 +56,66 @@ impl JwtIssuer {
                 .map_err(|_| CryptoError::InvalidKey("stored public JWK"))?;
             published.push(jwk);
         }
-
         Ok(Self {
             active: active_key,
             verifiers,
             jwks: json!({ "keys": published }),
+        })
+    }
+}
+
+/// Signs Latchkey's JWTs with the active key and verifies them against every published key.
+/// The keys can be swapped at run time ([`JwtIssuer::reload`]), so that every node picks up
+/// a rotation without a restart.
+pub struct JwtIssuer {
+    ring: RwLock<Arc<KeyRing>>,
+    cipher: Option<KeyCipher>,
+    issuer: String,
+    audience: String,
+    leeway: Duration,
+}
+
+impl JwtIssuer {
+    /// Opens the stored keys (see [`JwtIssuer::reload`]).
+    pub fn from_stored(
+        keys: &[StoredSigningKey],
+        cipher: Option<KeyCipher>,
+        issuer: String,
+        audience: String,
+        leeway: Duration,
+    ) -> Result<Self, CryptoError> {
+        let ring = KeyRing::open(keys, cipher.as_ref())?;
+        Ok(Self {
+            ring: RwLock::new(Arc::new(ring)),
+            cipher,
             issuer,
             audience,
             leeway,
         })
     }
 
-    pub fn active_kid(&self) -> &str {
-        &self.active.kid
+    /// Replaces the keys: the first key that is not retired signs from now on; every key
+    /// verifies and is published. On error the current keys stay in place.
+    pub fn reload(&self, keys: &[StoredSigningKey]) -> Result<(), CryptoError> {
+        let ring = Arc::new(KeyRing::open(keys, self.cipher.as_ref())?);
+        let mut current = self.ring.write().unwrap_or_else(PoisonError::into_inner);
+        *current = ring;
+        Ok(())
+    }
+
+    fn ring(&self) -> Arc<KeyRing> {
+        Arc::clone(&self.ring.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    pub fn active_kid(&self) -> String {
+        self.ring().active.kid.clone()
     }
 
     fn sign<T: Serialize>(&self, claims: &T) -> Result<String, TokenError> {
-        let mut header = Header::new(self.active.algorithm);
-        header.kid = Some(self.active.kid.clone());
-        jsonwebtoken::encode(&header, claims, &self.active.encoding)
+        let ring = self.ring();
+        let mut header = Header::new(ring.active.algorithm);
+        header.kid = Some(ring.active.kid.clone());
+        jsonwebtoken::encode(&header, claims, &ring.active.encoding)
             .map_err(|error| TokenError::Unexpected(format!("signing failed: {:?}", error.kind())))
     }
 
@@ -92,7 +124,8 @@ impl JwtIssuer {
     fn verify(&self, token: &str) -> Result<VerifiedClaims, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
         let kid = header.kid.ok_or(TokenError::Invalid)?;
-        let (algorithm, key) = self.verifiers.get(&kid).ok_or(TokenError::Invalid)?;
+        let ring = self.ring();
+        let (algorithm, key) = ring.verifiers.get(&kid).ok_or(TokenError::Invalid)?;
         if header.alg != *algorithm {
             return Err(TokenError::Invalid);
         }
@@ -153,7 +186,7 @@ impl TokenIssuer for JwtIssuer {
     }
 
     fn json_web_key_set(&self) -> Value {
-        self.jwks.clone()
+        self.ring().jwks.clone()
     }
 }
 
@@ -168,8 +201,19 @@ mod tests {
     use crate::generate_signing_key;
 
     fn issuer(algorithm: SigningAlgorithm) -> Result<JwtIssuer, CryptoError> {
+        let stored = stored_key(algorithm)?;
+        JwtIssuer::from_stored(
+            &[stored],
+            None,
+            "https://id.test".into(),
+            "client".into(),
+            Duration::from_secs(5),
+        )
+    }
+
+    fn stored_key(algorithm: SigningAlgorithm) -> Result<StoredSigningKey, CryptoError> {
         let key = generate_signing_key(algorithm, None, Utc::now())?;
-        let stored = StoredSigningKey {
+        Ok(StoredSigningKey {
             kid: key.kid,
             algorithm: key.algorithm,
             private_key: key.private_key,
@@ -178,14 +222,7 @@ mod tests {
             created_at: key.created_at,
             retired_at: None,
             expires_at: None,
-        };
-        JwtIssuer::from_stored(
-            &[stored],
-            None,
-            "https://id.test".into(),
-            "client".into(),
-            Duration::from_secs(5),
-        )
+        })
     }
 
     fn environment_claims(exp_offset: i64, aud: &str) -> EnvironmentClaims {
@@ -213,6 +250,50 @@ mod tests {
             let verified = token.map(|token| issuer.verify_environment_token(&token));
             assert!(matches!(verified, Ok(Ok(()))), "{algorithm:?}");
         }
+        Ok(())
+    }
+
+    #[test]
+    fn after_a_reload_the_new_key_signs_and_the_old_one_still_verifies() -> Result<(), CryptoError>
+    {
+        let old = stored_key(SigningAlgorithm::Rs256)?;
+        let issuer = JwtIssuer::from_stored(
+            &[old.clone()],
+            None,
+            "https://id.test".into(),
+            "client".into(),
+            Duration::from_secs(5),
+        )?;
+        let old_token = issuer
+            .sign_environment_token(&environment_claims(60, "client"))
+            .unwrap_or_default();
+
+        let new = stored_key(SigningAlgorithm::Es256)?;
+        let retired = StoredSigningKey {
+            retired_at: Some(Utc::now()),
+            ..old
+        };
+        issuer.reload(&[new.clone(), retired])?;
+
+        assert_eq!(issuer.active_kid(), new.kid);
+        let new_token = issuer
+            .sign_environment_token(&environment_claims(60, "client"))
+            .unwrap_or_default();
+        assert!(issuer.verify_environment_token(&new_token).is_ok());
+        assert!(
+            issuer.verify_environment_token(&old_token).is_ok(),
+            "the retired key still verifies"
+        );
+        assert_eq!(
+            issuer.json_web_key_set()["keys"].as_array().map(Vec::len),
+            Some(2)
+        );
+
+        issuer.reload(&[new])?;
+        assert!(
+            issuer.verify_environment_token(&old_token).is_err(),
+            "an unpublished key no longer verifies"
+        );
         Ok(())
     }
 

@@ -39,6 +39,50 @@ impl SigningKeyStore for PgStore {
 
         Ok(keys.into_iter().map(StoredSigningKey::from).collect())
     }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_published_keys(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<StoredSigningKey>, StoreError> {
+        let mut connection = self.connection().await?;
+        let keys = load_published(&mut connection, now).await?;
+        Ok(keys.into_iter().map(StoredSigningKey::from).collect())
+    }
+
+    #[tracing::instrument(skip_all, fields(signing_key.kid = %replacement.kid))]
+    async fn rotate_key(
+        &self,
+        replacement: NewSigningKey,
+        now: DateTime<Utc>,
+        retired_key_expires_at: DateTime<Utc>,
+    ) -> Result<Vec<StoredSigningKey>, StoreError> {
+        let mut connection = self.connection().await?;
+        let keys = connection
+            .transaction::<_, PgError, _>(|conn| {
+                async move {
+                    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+                        .bind::<BigInt, _>(SIGNING_KEY_LOCK)
+                        .execute(conn)
+                        .await?;
+                    diesel::update(signing_keys::table.filter(signing_keys::retired_at.is_null()))
+                        .set((
+                            signing_keys::retired_at.eq(now),
+                            signing_keys::expires_at.eq(retired_key_expires_at),
+                        ))
+                        .execute(conn)
+                        .await?;
+                    diesel::insert_into(signing_keys::table)
+                        .values(SigningKeyRow::from(replacement))
+                        .execute(conn)
+                        .await?;
+                    load_published(conn, now).await
+                }
+                .scope_boxed()
+            })
+            .await?;
+        Ok(keys.into_iter().map(StoredSigningKey::from).collect())
+    }
 }
 
 /// Returns the kid of the active key: the one found, or the candidate.

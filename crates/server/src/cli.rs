@@ -25,4 +25,15 @@ pub enum Command {
     Serve,
     /// Apply pending migrations and exit.
     Migrate,
+    /// Manage the token-signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List the published keys, the active one first.
+    List,
+    /// Make a new key the active one; the old one stays published until its tokens expire.
+    Rotate,
 }

@@ -2,6 +2,7 @@
 //! the command line. The only crate that depends on every other.
 
 pub mod cli;
+pub mod keys;
 pub mod settings;
 mod startup;
 mod store;

@@ -1,6 +1,6 @@
 use clap::Parser;
-use latchkey_server::cli::{Cli, Command};
-use latchkey_server::{Application, Settings, migrate, telemetry};
+use latchkey_server::cli::{Cli, Command, KeysCommand};
+use latchkey_server::{Application, Settings, keys, migrate, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -16,6 +16,10 @@ async fn main() -> anyhow::Result<()> {
                 .await?
         }
         Command::Migrate => migrate(&settings).await?,
+        Command::Keys(KeysCommand::List) => keys::list(&settings, &mut std::io::stdout()).await?,
+        Command::Keys(KeysCommand::Rotate) => {
+            keys::rotate(&settings, &mut std::io::stdout()).await?
+        }
     }
     Ok(())
 }

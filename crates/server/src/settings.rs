@@ -232,12 +232,24 @@ impl Default for TokenSettings {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct KeySettings {
     /// Base64 of 32 random bytes: the key-encryption key that seals signing keys at rest
     /// (AES-256-GCM). Default unset, and start-up warns that keys are stored in the clear.
     pub encryption_key: Option<SecretString>,
+    /// Seconds between re-reads of the published keys, so that a rotation reaches every
+    /// node. Default 30.
+    pub reload_interval_secs: u64,
+}
+
+impl Default for KeySettings {
+    fn default() -> Self {
+        Self {
+            encryption_key: None,
+            reload_interval_secs: 30,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -340,6 +352,9 @@ impl Settings {
         self.signing_algorithm()?;
         self.key_encryption_key()?;
         self.trusted_proxies()?;
+        if self.keys.reload_interval_secs == 0 {
+            return Err(invalid("keys.reload_interval_secs", "must be at least 1"));
+        }
         if self.lockout.max_attempts == 0 || self.lockout.duration_secs == 0 {
             return Err(invalid(
                 "lockout",

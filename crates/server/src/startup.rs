@@ -5,16 +5,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use latchkey_application::ports::{Clock, SigningKeyStore, SystemClock};
+use latchkey_application::ports::{Clock, SystemClock};
 use latchkey_application::{Identity, IdentityPorts, IdentitySettings};
 use latchkey_crypto::{
-    Argon2PasswordHasher, Argon2Settings, HashingPoolSettings, JwtIssuer, KeyCipher,
-    SystemRandomness, generate_signing_key,
+    Argon2PasswordHasher, Argon2Settings, HashingPoolSettings, SystemRandomness,
 };
 use latchkey_domain::{LockoutPolicy, PasswordPolicy};
 use latchkey_http::{AppState, CookieSettings, HttpSettings, RateLimitSettings, http_server};
 
-use crate::{Settings, store};
+use crate::{Settings, keys, store};
 
 /// A built server: listening, with migrations applied and a signing key in place.
 pub struct Application {
@@ -32,14 +31,19 @@ impl Application {
 
         let clock = Arc::new(SystemClock);
         let tokens =
-            load_signing_keys(&settings, stores.signing_keys.as_ref(), clock.now()).await?;
+            Arc::new(keys::load(&settings, stores.signing_keys.as_ref(), clock.now()).await?);
+        keys::spawn_reloader(
+            &settings,
+            Arc::clone(&tokens),
+            Arc::clone(&stores.signing_keys),
+        );
         let identity = Identity::new(
             IdentityPorts {
                 accounts: stores.accounts,
                 sessions: stores.sessions,
                 throttle: stores.throttle,
                 hasher: Arc::new(password_hasher(&settings)?),
-                tokens: Arc::new(tokens),
+                tokens,
                 clock,
                 randomness: Arc::new(SystemRandomness::default()),
             },
@@ -92,39 +96,6 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     store::open(settings).await?;
     tracing::info!("migrations applied");
     Ok(())
-}
-
-/// Opens the stored signing keys, creating the first one on an empty database.
-async fn load_signing_keys(
-    settings: &Settings,
-    store: &dyn SigningKeyStore,
-    now: chrono::DateTime<chrono::Utc>,
-) -> anyhow::Result<JwtIssuer> {
-    let cipher = settings
-        .key_encryption_key()?
-        .map(|key| KeyCipher::new(&key))
-        .transpose()?;
-    if cipher.is_none() {
-        tracing::warn!(
-            "keys.encryption_key is not set: signing keys are stored in the clear, and anyone \
-             who can read the database can mint tokens"
-        );
-    }
-
-    // Limitation: a candidate key is generated at every start, even when the database
-    // already has one, which costs tens of milliseconds of start-up time for RSA.
-    let candidate = generate_signing_key(settings.signing_algorithm()?, cipher.as_ref(), now)?;
-    let keys = store.ensure_active_key(candidate, now).await?;
-
-    let issuer = JwtIssuer::from_stored(
-        &keys,
-        cipher.as_ref(),
-        settings.environment.issuer.clone(),
-        settings.environment.client_id.clone(),
-        Duration::from_secs(settings.tokens.leeway_secs),
-    )?;
-    tracing::info!(key.id = issuer.active_kid(), "signing key loaded");
-    Ok(issuer)
 }
 
 fn password_hasher(settings: &Settings) -> anyhow::Result<Argon2PasswordHasher> {

@@ -43,4 +43,20 @@ pub trait SigningKeyStore: Send + Sync {
         candidate: NewSigningKey,
         now: DateTime<Utc>,
     ) -> Result<Vec<StoredSigningKey>, StoreError>;
+
+    /// Every key that is active or still published at `now`, the active one first.
+    async fn list_published_keys(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<StoredSigningKey>, StoreError>;
+
+    /// Retires the active key, keeping it published until `retired_key_expires_at` (when
+    /// no token it signed can still be alive), and makes `replacement` the active key, all
+    /// at once. Returns the published keys afterwards, the new active one first.
+    async fn rotate_key(
+        &self,
+        replacement: NewSigningKey,
+        now: DateTime<Utc>,
+        retired_key_expires_at: DateTime<Utc>,
+    ) -> Result<Vec<StoredSigningKey>, StoreError>;
 }

@@ -13,6 +13,7 @@ mod logging;
 mod me;
 mod rate_limits;
 mod refresh_session;
+mod several_nodes;
 mod shutdown;
 mod sign_up;
 mod sign_up_with_username;
