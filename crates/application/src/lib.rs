@@ -7,6 +7,7 @@
 mod error;
 mod identity;
 pub mod ports;
+mod telemetry;
 mod use_cases;
 
 pub use error::IdentityError;

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use argon2::password_hash::{PasswordHash as PhcHash, SaltString};
 use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
@@ -90,6 +90,7 @@ impl Argon2PasswordHasher {
         T: Send + 'static,
         F: FnOnce(&Hasher) -> T + Send + 'static,
     {
+        let queued_at = Instant::now();
         let queued = self.waiting.fetch_add(1, Ordering::SeqCst);
         let permit = if queued >= self.pool.max_queue {
             None
@@ -103,12 +104,19 @@ impl Argon2PasswordHasher {
             .and_then(Result::ok)
         };
         self.waiting.fetch_sub(1, Ordering::SeqCst);
-        let permit = permit.ok_or(HashError::Overloaded)?;
+        metrics::histogram!("latchkey_hash_queue_wait_seconds").record(queued_at.elapsed());
+        let Some(permit) = permit else {
+            metrics::counter!("latchkey_hash_rejections_total").increment(1);
+            return Err(HashError::Overloaded);
+        };
 
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            work(&inner)
+            let started = Instant::now();
+            let output = work(&inner);
+            metrics::histogram!("latchkey_hash_duration_seconds").record(started.elapsed());
+            output
         })
         .await
         .map_err(|_| HashError::Unexpected("hashing task panicked".into()))

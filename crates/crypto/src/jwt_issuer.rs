@@ -258,7 +258,7 @@ mod tests {
     {
         let old = stored_key(SigningAlgorithm::Rs256)?;
         let issuer = JwtIssuer::from_stored(
-            &[old.clone()],
+            std::slice::from_ref(&old),
             None,
             "https://id.test".into(),
             "client".into(),

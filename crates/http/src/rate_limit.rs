@@ -39,8 +39,16 @@ impl RouteLimits {
     pub fn new(settings: &RateLimitSettings) -> Option<Self> {
         Some(Self {
             enabled: settings.enabled,
-            log_in: route_limit(settings.log_in_per_minute, &settings.trusted_proxies)?,
-            sign_up: route_limit(settings.sign_up_per_minute, &settings.trusted_proxies)?,
+            log_in: route_limit(
+                "log_in",
+                settings.log_in_per_minute,
+                &settings.trusted_proxies,
+            )?,
+            sign_up: route_limit(
+                "sign_up",
+                settings.sign_up_per_minute,
+                &settings.trusted_proxies,
+            )?,
         })
     }
 
@@ -57,13 +65,18 @@ impl RouteLimits {
 type RouteLimit = GovernorConfig<ClientIp, NoOpMiddleware<QuantaInstant>>;
 
 /// Builds the limiter for `per_minute` requests a minute, allowing that many in a burst.
-fn route_limit(per_minute: u32, trusted_proxies: &[IpAddr]) -> Option<RouteLimit> {
+fn route_limit(
+    route: &'static str,
+    per_minute: u32,
+    trusted_proxies: &[IpAddr],
+) -> Option<RouteLimit> {
     let per_minute = per_minute.max(1);
     GovernorConfigBuilder::default()
         .period(Duration::from_secs(60) / per_minute)
         .burst_size(per_minute)
         .key_extractor(ClientIp {
             trusted_proxies: Arc::new(trusted_proxies.to_vec()),
+            route,
         })
         .finish()
 }
@@ -73,6 +86,8 @@ fn route_limit(per_minute: u32, trusted_proxies: &[IpAddr]) -> Option<RouteLimit
 #[derive(Debug, Clone)]
 pub struct ClientIp {
     trusted_proxies: Arc<Vec<IpAddr>>,
+    /// The limited route, for the metrics.
+    route: &'static str,
 }
 
 impl ClientIp {
@@ -115,6 +130,10 @@ impl KeyExtractor for ClientIp {
         negative: &NotUntil<QuantaInstant>,
         _: HttpResponseBuilder,
     ) -> HttpResponse {
+        metrics::counter!("latchkey_rate_limited_total", "route" => self.route).increment(1);
+        if self.route == "log_in" {
+            metrics::counter!("latchkey_logins_total", "outcome" => "rate_limited").increment(1);
+        }
         let wait = negative.wait_time_from(DefaultClock::default().now());
         let retry_after = wait.as_secs().max(1);
         let reset = Utc::now() + wait;
@@ -148,6 +167,7 @@ mod tests {
     fn forwarded_for_counts_only_behind_a_trusted_proxy() {
         let extractor = ClientIp {
             trusted_proxies: Arc::new(vec![ip("10.0.0.1"), ip("10.0.0.2")]),
+            route: "log_in",
         };
         let spoofed = Some("1.1.1.1, 2.2.2.2");
         assert_eq!(

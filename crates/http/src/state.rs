@@ -13,4 +13,6 @@ pub struct AppState {
     pub health: Arc<dyn HealthProbe>,
     /// Requests whose body exceeds this many bytes are refused with 413.
     pub body_limit: usize,
+    /// Renders the Prometheus exposition for `GET /metrics`.
+    pub render_metrics: Arc<dyn Fn() -> String + Send + Sync>,
 }

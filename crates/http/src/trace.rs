@@ -39,7 +39,16 @@ pub async fn trace_requests(
         .match_pattern()
         .unwrap_or_else(|| "<unmatched>".to_owned());
     let status = response.status().as_u16();
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed();
+    let latency_ms = elapsed.as_secs_f64() * 1000.0;
+    let labels = [("route", route.clone()), ("method", method.clone())];
+    metrics::histogram!("latchkey_http_request_duration_seconds", &labels).record(elapsed);
+    let labels = [
+        ("route", route.clone()),
+        ("method", method.clone()),
+        ("status", status.to_string()),
+    ];
+    metrics::counter!("latchkey_http_requests_total", &labels).increment(1);
     span.in_scope(|| {
         tracing::info!(
             http.method = %method,

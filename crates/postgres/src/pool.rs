@@ -69,7 +69,13 @@ impl PgStore {
     }
 
     pub(crate) async fn connection(&self) -> Result<PgConnection<'_>, StoreError> {
-        self.pool.get().await.map_err(errors::from_pool)
+        let asked_at = std::time::Instant::now();
+        let connection = self.pool.get().await.map_err(errors::from_pool);
+        metrics::histogram!("latchkey_db_pool_wait_seconds").record(asked_at.elapsed());
+        let state = self.pool.state();
+        metrics::gauge!("latchkey_db_pool_connections").set(state.connections);
+        metrics::gauge!("latchkey_db_pool_idle_connections").set(state.idle_connections);
+        connection
     }
 }
 

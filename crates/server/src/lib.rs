@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod keys;
+mod metrics;
 pub mod settings;
 mod startup;
 mod store;

@@ -61,6 +61,7 @@ impl Application {
             )),
             health: stores.health,
             body_limit: settings.server.body_limit_bytes,
+            render_metrics: crate::metrics::renderer(),
         };
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
         let port = listener.local_addr()?.port();

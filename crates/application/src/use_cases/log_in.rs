@@ -19,6 +19,15 @@ impl Identity {
     /// timing tells them apart.
     #[tracing::instrument(name = "log_in", skip_all, fields(user.id, session.id))]
     pub async fn log_in(&self, attempt: LogIn) -> Result<Authenticated, IdentityError> {
+        let result = self.check_password_and_start_session(attempt).await;
+        crate::telemetry::count_login(&result);
+        result
+    }
+
+    async fn check_password_and_start_session(
+        &self,
+        attempt: LogIn,
+    ) -> Result<Authenticated, IdentityError> {
         let throttle_key = attempt.identifier.throttle_key();
         let failures_so_far = self.refuse_if_locked(&throttle_key).await?;
 

@@ -1,6 +1,7 @@
 use latchkey_domain::{RefreshToken, TenantId};
 
 use crate::ports::{RotationOutcome, TokenRotation};
+use crate::telemetry::count_refresh;
 use crate::{Authenticated, Identity, IdentityError};
 
 impl Identity {
@@ -14,7 +15,10 @@ impl Identity {
         presented: Option<RefreshToken>,
         requested_tenant: Option<TenantId>,
     ) -> Result<Authenticated, IdentityError> {
-        let presented = presented.ok_or(IdentityError::InvalidRefreshToken)?;
+        let Some(presented) = presented else {
+            count_refresh("invalid");
+            return Err(IdentityError::InvalidRefreshToken);
+        };
 
         let now = self.ports.clock.now();
         let successor = self.generate_refresh_token();
@@ -29,17 +33,30 @@ impl Identity {
         let outcome = self.ports.sessions.rotate_refresh_token(rotation).await?;
 
         let (principal, issued) = match outcome {
-            RotationOutcome::Rotated(principal) => (principal, successor),
+            RotationOutcome::Rotated(principal) => {
+                count_refresh("rotated");
+                (principal, successor)
+            }
             RotationOutcome::AlreadyRotated {
                 principal,
                 sealed_successor,
-            } => (principal, presented.unseal_successor(&sealed_successor)),
+            } => {
+                count_refresh("grace");
+                (principal, presented.unseal_successor(&sealed_successor))
+            }
             RotationOutcome::Reused { session_id } => {
+                count_refresh("reuse_revoked");
                 tracing::warn!(session.id = %session_id, "refresh token reused after rotation; session revoked");
                 return Err(IdentityError::RefreshTokenReused { session_id });
             }
-            RotationOutcome::Invalid => return Err(IdentityError::InvalidRefreshToken),
-            RotationOutcome::NotAMember => return Err(IdentityError::TenantNotMember),
+            RotationOutcome::Invalid => {
+                count_refresh("invalid");
+                return Err(IdentityError::InvalidRefreshToken);
+            }
+            RotationOutcome::NotAMember => {
+                count_refresh("forbidden_tenant");
+                return Err(IdentityError::TenantNotMember);
+            }
         };
 
         let span = tracing::Span::current();

@@ -8,6 +8,14 @@ pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
+/// `GET /metrics`: Prometheus metrics (requests, latencies, login and refresh outcomes,
+/// hashing queue, database pool). No label carries user data.
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body((state.render_metrics)())
+}
+
 /// `GET /health/ready`: the database answers; 503 otherwise.
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     match state.health.check().await {

@@ -38,7 +38,8 @@ pub(crate) fn configure(limits: RouteLimits) -> impl Fn(&mut web::ServiceConfig)
                 web::get().to(well_known::openid_configuration),
             )
             .route("/health/live", web::get().to(health::live))
-            .route("/health/ready", web::get().to(health::ready));
+            .route("/health/ready", web::get().to(health::ready))
+            .route("/metrics", web::get().to(health::metrics));
     }
 }
 

@@ -11,6 +11,7 @@ mod log_in;
 mod log_out;
 mod logging;
 mod me;
+mod metrics;
 mod rate_limits;
 mod refresh_session;
 mod several_nodes;
