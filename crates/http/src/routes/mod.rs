@@ -80,6 +80,14 @@ fn identity_scope(prefix: &str, limits: &RouteLimits) -> actix_web::Scope {
             web::get().to(my_tenants::my_tenants),
         )
         .route(
+            "/users/v1/me/tenants",
+            web::get().to(my_tenants::my_tenants),
+        )
+        .route(
+            "/users/v1/me/authorization",
+            web::get().to(my_tenants::my_authorization),
+        )
+        .route(
             "/configurations/v1/public",
             web::get().to(public_configuration::public_configuration),
         )

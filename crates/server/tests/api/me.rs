@@ -76,6 +76,26 @@ async fn my_tenants_lists_the_tenants_and_the_active_one() -> TestResult {
     assert_eq!(body["tenants"][0]["tenantId"], signed_up["tenantId"]);
     assert_eq!(body["activeTenant"]["tenantId"], signed_up["tenantId"]);
     assert_eq!(body["activeTenant"]["name"], json!("Acme"));
+
+    let v1: Value = app
+        .client
+        .get(app.url("/identity/resources/users/v1/me/tenants"))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(v1, body, "v1 answers like v3");
+    let authorization: Value = app
+        .client
+        .get(app.url("/identity/resources/users/v1/me/authorization"))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(authorization["roles"][0]["key"], json!("Admin"));
+    assert_eq!(authorization["permissions"], json!([]));
     Ok(())
 }
 
