@@ -4,10 +4,9 @@ use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use latchkey_application::ports::StoreError;
-use latchkey_application::ports::{NewSigningKey, StoredSigningKey};
+use latchkey_application::ports::{NewSigningKey, PresentedToken, StoredSession, StoredSigningKey};
 use latchkey_domain::{
-    EmailAddress, Membership, Metadata, SealedRefreshToken, SessionId, TenantId, User, UserId,
-    Username,
+    EmailAddress, Membership, Metadata, SessionId, TenantId, User, UserId, Username,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -137,22 +136,15 @@ pub(crate) struct SessionRow {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-impl SessionRow {
-    /// Neither revoked nor past its absolute lifetime.
-    pub fn is_live_at(&self, now: DateTime<Utc>) -> bool {
-        self.revoked_at.is_none() && self.absolute_expires_at.is_none_or(|end| now < end)
-    }
-
-    pub fn session_id(&self) -> SessionId {
-        SessionId::from_uuid(self.id)
-    }
-
-    pub fn user_id(&self) -> UserId {
-        UserId::from_uuid(self.user_id)
-    }
-
-    pub fn tenant_id(&self) -> TenantId {
-        TenantId::from_uuid(self.tenant_id)
+impl From<SessionRow> for StoredSession {
+    fn from(row: SessionRow) -> Self {
+        Self {
+            id: SessionId::from_uuid(row.id),
+            user_id: UserId::from_uuid(row.user_id),
+            tenant_id: TenantId::from_uuid(row.tenant_id),
+            absolute_expires_at: row.absolute_expires_at,
+            revoked_at: row.revoked_at,
+        }
     }
 }
 
@@ -175,12 +167,9 @@ pub(crate) struct RefreshTokenRow {
 }
 
 impl RefreshTokenRow {
-    pub fn sealed_successor(&self) -> Result<SealedRefreshToken, StoreError> {
-        let sealed = self.sealed_successor.as_deref().unwrap_or_default();
-        let bytes = sealed
-            .try_into()
-            .map_err(|_| errors::unexpected("stored sealed successor has the wrong length"))?;
-        Ok(SealedRefreshToken(bytes))
+    pub fn into_presented(self, session: SessionRow) -> Result<PresentedToken, StoreError> {
+        let sealed = self.sealed_successor.as_deref();
+        PresentedToken::from_columns(self.expires_at, self.consumed_at, sealed, session.into())
     }
 }
 

@@ -4,37 +4,12 @@ use std::pin::Pin;
 
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use latchkey_domain::{Membership, Principal, SessionId, TenantId, User, UserId};
+use latchkey_application::ports::UserAccount;
+use latchkey_domain::{Membership, UserId};
 
 use crate::errors::PgError;
 use crate::models::{MembershipRow, UserRow};
 use crate::schema::{memberships, tenants, users};
-
-/// A user and the tenants they belong to, oldest membership first.
-pub(crate) struct Account {
-    pub user: User,
-    pub memberships: Vec<Membership>,
-}
-
-impl Account {
-    /// The tenant the user joined first: where a new session starts.
-    pub fn first_tenant(&self) -> Option<TenantId> {
-        self.memberships.iter().map(|m| m.tenant_id).next()
-    }
-
-    pub fn is_member_of(&self, tenant_id: TenantId) -> bool {
-        self.memberships.iter().any(|m| m.tenant_id == tenant_id)
-    }
-
-    pub fn into_principal(self, session_id: SessionId, active_tenant: TenantId) -> Principal {
-        Principal {
-            user: self.user,
-            session_id,
-            active_tenant,
-            memberships: self.memberships,
-        }
-    }
-}
 
 // Boxed where the types are concrete: joined inside a transaction's higher-ranked closure,
 // rustc cannot otherwise prove the load futures `Send`.
@@ -44,7 +19,7 @@ type Loading<'a, T> = Pin<Box<dyn Future<Output = QueryResult<Vec<T>>> + Send + 
 pub(crate) async fn load_account(
     conn: &mut AsyncPgConnection,
     user_id: UserId,
-) -> Result<Option<Account>, PgError> {
+) -> Result<Option<UserAccount>, PgError> {
     let user_id = user_id.as_uuid();
     let user: Loading<'_, UserRow> = Box::pin(
         users::table
@@ -67,7 +42,7 @@ pub(crate) async fn load_account(
     let Some(user) = users.into_iter().next() else {
         return Ok(None);
     };
-    Ok(Some(Account {
+    Ok(Some(UserAccount {
         user: user.into_user()?,
         memberships: memberships.into_iter().map(Membership::from).collect(),
     }))

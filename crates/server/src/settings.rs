@@ -3,7 +3,7 @@
 //! `DATABASE_URL`. Every key is documented where it is declared, with its default, and in
 //! the README.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use latchkey_crypto::SigningAlgorithm;
@@ -136,8 +136,11 @@ impl Default for ServerSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DatabaseSettings {
-    /// `postgres://...`. Also read from `DATABASE_URL`. No default yet: Postgres is required.
+    /// `postgres://…` or `sqlite://PATH`. Also read from `DATABASE_URL`. Default unset: the
+    /// embedded SQLite store in `data_dir`.
     pub url: Option<SecretString>,
+    /// Where the embedded store keeps `latchkey.db` when no URL is set. Default `data`.
+    pub data_dir: PathBuf,
     /// Pool size. Default 10.
     pub max_connections: u32,
     /// Seconds to wait for a connection before answering 503. Default 5.
@@ -148,6 +151,7 @@ impl Default for DatabaseSettings {
     fn default() -> Self {
         Self {
             url: None,
+            data_dir: PathBuf::from("data"),
             max_connections: 10,
             connect_timeout_secs: 5,
         }
@@ -486,15 +490,6 @@ impl Settings {
                 )
             })?;
         Ok(Some(bytes))
-    }
-
-    pub fn database_url(&self) -> Result<&SecretString, ConfigError> {
-        self.database.url.as_ref().ok_or_else(|| {
-            invalid(
-                "database.url",
-                "is required (set DATABASE_URL to a postgres:// URL)",
-            )
-        })
     }
 }
 

@@ -1,5 +1,6 @@
 //! Which storage adapter serves this process, chosen by the database URL.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -7,6 +8,7 @@ use latchkey_application::ports::{
     AccountStore, HealthProbe, LoginThrottle, SessionStore, SigningKeyStore,
 };
 use latchkey_postgres::{PgSettings, PgStore};
+use latchkey_sqlite::{SqliteSettings, SqliteStore};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::Settings;
@@ -46,19 +48,27 @@ impl Stores {
 /// Where the data lives, as named by `database.url`.
 enum StoreLocation {
     Postgres(SecretString),
+    Sqlite(PathBuf),
 }
 
 impl StoreLocation {
+    /// `postgres://…` is Postgres; `sqlite://PATH` is that SQLite file; no URL at all is the
+    /// embedded default, `latchkey.db` in `database.data_dir`.
     fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
-        let url = settings.database_url()?;
+        let Some(url) = &settings.database.url else {
+            return Ok(Self::Sqlite(settings.database.data_dir.join("latchkey.db")));
+        };
         let text = url.expose_secret();
         if text.starts_with("postgres://") || text.starts_with("postgresql://") {
             return Ok(Self::Postgres(url.clone()));
         }
-        Err(ConfigError::new(
-            "database.url",
-            "must start with postgres:// or postgresql://",
-        ))
+        match text.strip_prefix("sqlite://") {
+            Some(path) if !path.is_empty() => Ok(Self::Sqlite(PathBuf::from(path))),
+            _ => Err(ConfigError::new(
+                "database.url",
+                "must be postgres://…, postgresql://… or sqlite://PATH (or unset for the embedded default)",
+            )),
+        }
     }
 }
 
@@ -75,6 +85,21 @@ pub(crate) async fn open(settings: &Settings) -> anyhow::Result<Stores> {
             })?;
             store.run_migrations().await?;
             tracing::info!(store = "postgres", "storage ready");
+            Ok(Stores::of(store))
+        }
+        StoreLocation::Sqlite(path) => {
+            let max_connections = settings.database.max_connections;
+            let sqlite = SqliteSettings {
+                path: path.clone(),
+                max_connections,
+                busy_timeout: timeout,
+            };
+            let store = SqliteStore::open(sqlite)?;
+            store.run_migrations().await?;
+            tracing::info!(store = "sqlite", path = %path.display(), "storage ready");
+            tracing::warn!(
+                "the embedded SQLite store suits a single node; run several nodes on Postgres"
+            );
             Ok(Stores::of(store))
         }
     }

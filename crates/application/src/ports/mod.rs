@@ -6,6 +6,7 @@ mod health_probe;
 mod login_throttle;
 mod password_hasher;
 mod randomness;
+mod rotation_rules;
 mod session_store;
 mod signing_key_store;
 mod token_issuer;
@@ -16,8 +17,9 @@ pub use health_probe::HealthProbe;
 pub use login_throttle::LoginThrottle;
 pub use password_hasher::{HashError, PasswordHasher, Verification};
 pub use randomness::Randomness;
+pub use rotation_rules::{Consumption, PresentedToken, RotationDecision, StoredSession};
 pub use session_store::{
-    NewRefreshToken, NewSession, RotationOutcome, SessionStore, TokenRotation,
+    NewRefreshToken, NewSession, RotationOutcome, SessionStore, TokenRotation, UserAccount,
 };
 pub use signing_key_store::{NewSigningKey, SigningKeyStore, StoredSigningKey};
 pub use token_issuer::{AccessTokenSubject, TokenError, TokenIssuer};

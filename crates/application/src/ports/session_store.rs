@@ -3,7 +3,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use latchkey_domain::{
-    Principal, RefreshTokenHash, SealedRefreshToken, SessionId, TenantId, UserId,
+    Membership, Principal, RefreshTokenHash, SealedRefreshToken, SessionId, TenantId, User, UserId,
 };
 
 use super::StoreError;
@@ -36,6 +36,34 @@ pub struct TokenRotation {
     pub requested_tenant: Option<TenantId>,
     pub now: DateTime<Utc>,
     pub grace: Duration,
+}
+
+/// A user with every tenant they belong to, oldest membership first: what a store loads
+/// to answer for a session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserAccount {
+    pub user: User,
+    pub memberships: Vec<Membership>,
+}
+
+impl UserAccount {
+    /// The tenant the user joined first: where a new session starts.
+    pub fn first_tenant(&self) -> Option<TenantId> {
+        self.memberships.first().map(|m| m.tenant_id)
+    }
+
+    pub fn is_member_of(&self, tenant_id: TenantId) -> bool {
+        self.memberships.iter().any(|m| m.tenant_id == tenant_id)
+    }
+
+    pub fn into_principal(self, session_id: SessionId, active_tenant: TenantId) -> Principal {
+        Principal {
+            user: self.user,
+            session_id,
+            active_tenant,
+            memberships: self.memberships,
+        }
+    }
 }
 
 /// What became of a rotation.

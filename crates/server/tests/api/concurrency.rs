@@ -1,11 +1,16 @@
 use futures_util::future::join_all;
 use reqwest::StatusCode;
+use rstest::rstest;
 
-use crate::helpers::{TestResult, refresh_cookie, sign_up_body, spawn_app};
+use crate::helpers::StoreKind::{self, Postgres, Sqlite};
+use crate::helpers::{TestResult, refresh_cookie, sign_up_body, spawn_app_on};
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn ten_simultaneous_sign_ups_with_one_email_make_one_account() -> TestResult {
-    let app = spawn_app().await?;
+async fn ten_simultaneous_sign_ups_with_one_email_make_one_account(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     let body = sign_up_body("race@example.com");
 
     let responses = join_all((0..10).map(|_| app.sign_up(&body))).await;
@@ -29,9 +34,12 @@ async fn ten_simultaneous_sign_ups_with_one_email_make_one_account() -> TestResu
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn ten_simultaneous_refreshes_with_one_cookie_all_get_the_same_successor() -> TestResult {
-    let app = spawn_app().await?;
+async fn ten_simultaneous_refreshes_with_one_cookie_all_get_the_same_successor(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     let token = app.signed_up("ann@example.com").await?;
 
     let responses = join_all((0..10).map(|_| app.refresh(&token))).await;

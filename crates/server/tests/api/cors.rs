@@ -1,13 +1,18 @@
 use reqwest::StatusCode;
 use reqwest::header::{ORIGIN, SET_COOKIE};
+use rstest::rstest;
 
-use crate::helpers::{TestResult, sign_up_body, spawn_app_with};
+use crate::helpers::StoreKind::{self, Postgres, Sqlite};
+use crate::helpers::{TestResult, sign_up_body, spawn_app_on_with};
 
 const APP_ORIGIN: &str = "http://localhost:3000";
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_preflight_from_an_allowed_origin_admits_every_sdk_header() -> TestResult {
-    let app = spawn_app_with(|settings| {
+async fn a_preflight_from_an_allowed_origin_admits_every_sdk_header(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on_with(store, |settings| {
         settings.cors.allowed_origins = format!("{APP_ORIGIN}, https://app.example.com")
     })
     .await?;
@@ -45,10 +50,15 @@ async fn a_preflight_from_an_allowed_origin_admits_every_sdk_header() -> TestRes
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_allowed_origin_sees_the_trace_id_and_another_origin_gets_no_cors_headers() -> TestResult
-{
-    let app = spawn_app_with(|settings| settings.cors.allowed_origins = APP_ORIGIN.into()).await?;
+async fn an_allowed_origin_sees_the_trace_id_and_another_origin_gets_no_cors_headers(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on_with(store, |settings| {
+        settings.cors.allowed_origins = APP_ORIGIN.into()
+    })
+    .await?;
 
     let allowed = app
         .client

@@ -1,3 +1,4 @@
+use std::path::PathBuf;
 use std::sync::LazyLock;
 
 use diesel::QueryableByName;
@@ -22,58 +23,160 @@ static ADMIN_URL: LazyLock<String> = LazyLock::new(|| {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 });
 
-/// A database created for one test and dropped after it.
+/// Which storage adapter a test runs on; most tests run on both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    Postgres,
+    Sqlite,
+}
+
+/// A database created for one test and removed after it: a Postgres database on the server
+/// at `TEST_DATABASE_URL`, or a SQLite file in a temporary directory.
 pub struct TestDatabase {
-    pub name: String,
+    /// What `database.url` must say to reach it.
     pub url: String,
+    backing: Backing,
+}
+
+enum Backing {
+    Postgres { name: String },
+    Sqlite { dir: PathBuf, path: PathBuf },
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    count: i64,
 }
 
 impl TestDatabase {
+    /// A fresh Postgres database.
     pub async fn create() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        let name = format!("latchkey_test_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = AsyncPgConnection::establish(&ADMIN_URL).await?;
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await?;
-        let base = ADMIN_URL
-            .rsplit_once('/')
-            .map_or(ADMIN_URL.as_str(), |(base, _)| base);
-        Ok(Self {
-            url: format!("{base}/{name}"),
-            name,
-        })
+        Self::create_on(StoreKind::Postgres).await
     }
 
-    pub async fn connection(&self) -> Result<AsyncPgConnection, diesel::ConnectionError> {
-        AsyncPgConnection::establish(&self.url).await
+    pub async fn create_on(
+        store: StoreKind,
+    ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        match store {
+            StoreKind::Postgres => {
+                let name = format!("latchkey_test_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = AsyncPgConnection::establish(&ADMIN_URL).await?;
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .await?;
+                let base = ADMIN_URL
+                    .rsplit_once('/')
+                    .map_or(ADMIN_URL.as_str(), |(base, _)| base);
+                Ok(Self {
+                    url: format!("{base}/{name}"),
+                    backing: Backing::Postgres { name },
+                })
+            }
+            StoreKind::Sqlite => {
+                let dir = std::env::temp_dir()
+                    .join(format!("latchkey-test-{}", uuid::Uuid::new_v4().simple()));
+                let path = dir.join("latchkey.db");
+                let url = format!("sqlite://{}", path.display());
+                Ok(Self {
+                    url,
+                    backing: Backing::Sqlite { dir, path },
+                })
+            }
+        }
     }
 
+    /// Counts the rows of `table` (which may carry a portable `WHERE` clause).
     pub async fn count(
         &self,
         table: &str,
     ) -> Result<i64, Box<dyn std::error::Error + Send + Sync>> {
-        #[derive(QueryableByName)]
-        struct Count {
-            #[diesel(sql_type = BigInt)]
-            count: i64,
+        let query = format!("SELECT count(*) AS count FROM {table}");
+        match &self.backing {
+            Backing::Postgres { .. } => {
+                let mut connection = AsyncPgConnection::establish(&self.url).await?;
+                Ok(diesel::sql_query(query)
+                    .get_result::<Count>(&mut connection)
+                    .await?
+                    .count)
+            }
+            Backing::Sqlite { path, .. } => {
+                let path = path.clone();
+                let count = tokio::task::spawn_blocking(move || sqlite_sync::count(&path, &query))
+                    .await??;
+                Ok(count)
+            }
         }
-        let mut connection = self.connection().await?;
-        let row: Count = diesel::sql_query(format!("SELECT count(*) AS count FROM {table}"))
-            .get_result(&mut connection)
-            .await?;
-        Ok(row.count)
     }
 
+    /// Runs portable SQL against the database.
     pub async fn execute(&self, sql: &str) -> TestResult {
-        let mut connection = self.connection().await?;
-        diesel::sql_query(sql).execute(&mut connection).await?;
+        match &self.backing {
+            Backing::Postgres { .. } => {
+                let mut connection = AsyncPgConnection::establish(&self.url).await?;
+                diesel::sql_query(sql).execute(&mut connection).await?;
+            }
+            Backing::Sqlite { path, .. } => {
+                let (path, sql) = (path.clone(), sql.to_owned());
+                tokio::task::spawn_blocking(move || sqlite_sync::execute(&path, &sql)).await??;
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes every stored refresh token already expired.
+    pub async fn expire_refresh_tokens(&self) -> TestResult {
+        match &self.backing {
+            Backing::Postgres { .. } => {
+                self.execute("UPDATE refresh_tokens SET expires_at = now() - interval '1 second'")
+                    .await
+            }
+            Backing::Sqlite { .. } => {
+                self.execute("UPDATE refresh_tokens SET expires_at = '2000-01-01T00:00:00.000000Z'")
+                    .await
+            }
+        }
+    }
+}
+
+/// Blocking access to a test's SQLite file (diesel's synchronous API, kept apart from the
+/// async one so their `RunQueryDsl` traits do not clash).
+mod sqlite_sync {
+    use std::path::Path;
+
+    use diesel::{Connection, RunQueryDsl, SqliteConnection};
+
+    use super::Count;
+
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn connection(path: &Path) -> Result<SqliteConnection, Error> {
+        let mut connection = SqliteConnection::establish(&path.display().to_string())?;
+        diesel::sql_query("PRAGMA busy_timeout = 5000").execute(&mut connection)?;
+        Ok(connection)
+    }
+
+    pub fn count(path: &Path, query: &str) -> Result<i64, Error> {
+        Ok(diesel::sql_query(query)
+            .get_result::<Count>(&mut connection(path)?)?
+            .count)
+    }
+
+    pub fn execute(path: &Path, sql: &str) -> Result<(), Error> {
+        diesel::sql_query(sql).execute(&mut connection(path)?)?;
         Ok(())
     }
 }
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        let name = self.name.clone();
+        let name = match &self.backing {
+            Backing::Sqlite { dir, .. } => {
+                let _ = std::fs::remove_dir_all(dir);
+                return;
+            }
+            Backing::Postgres { name } => name.clone(),
+        };
         // Drop runs outside any async context we could await in; a short-lived runtime on
         // its own thread does the clean-up.
         let cleanup = std::thread::spawn(move || {
@@ -115,14 +218,30 @@ pub fn test_settings(database_url: &str) -> Settings {
     settings
 }
 
+/// A server on a fresh Postgres database.
+#[allow(dead_code, reason = "used by the resilience tests, which share this file")]
 pub async fn spawn_app() -> Result<TestApp, Box<dyn std::error::Error + Send + Sync>> {
-    spawn_app_with(|_| {}).await
+    spawn_app_on(StoreKind::Postgres).await
 }
 
+#[allow(dead_code, reason = "used by the resilience tests, which share this file")]
 pub async fn spawn_app_with(
     configure: impl FnOnce(&mut Settings),
 ) -> Result<TestApp, Box<dyn std::error::Error + Send + Sync>> {
-    let database = TestDatabase::create().await?;
+    spawn_app_on_with(StoreKind::Postgres, configure).await
+}
+
+pub async fn spawn_app_on(
+    store: StoreKind,
+) -> Result<TestApp, Box<dyn std::error::Error + Send + Sync>> {
+    spawn_app_on_with(store, |_| {}).await
+}
+
+pub async fn spawn_app_on_with(
+    store: StoreKind,
+    configure: impl FnOnce(&mut Settings),
+) -> Result<TestApp, Box<dyn std::error::Error + Send + Sync>> {
+    let database = TestDatabase::create_on(store).await?;
     let mut settings = test_settings(&database.url);
     configure(&mut settings);
     let address = start(settings).await?;

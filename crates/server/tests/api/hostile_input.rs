@@ -1,7 +1,9 @@
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
+use rstest::rstest;
 
-use crate::helpers::{TestResult, error_envelope, spawn_app};
+use crate::helpers::StoreKind::{self, Postgres, Sqlite};
+use crate::helpers::{TestResult, error_envelope, spawn_app_on};
 
 const JSON_ROUTES: [&str; 5] = [
     "/identity/resources/auth/v1/user",
@@ -11,9 +13,12 @@ const JSON_ROUTES: [&str; 5] = [
     "/auth/vendor",
 ];
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn malformed_bodies_get_the_envelope_and_change_nothing() -> TestResult {
-    let app = spawn_app().await?;
+async fn malformed_bodies_get_the_envelope_and_change_nothing(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     let oversized = format!(r#"{{"email":"{}"}}"#, "a".repeat(17 * 1024));
     let cases: [(&str, Option<&str>, String, StatusCode, &str); 5] = [
         (
@@ -75,9 +80,12 @@ async fn malformed_bodies_get_the_envelope_and_change_nothing() -> TestResult {
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn json_of_the_wrong_types_is_a_400_that_never_echoes_the_value() -> TestResult {
-    let app = spawn_app().await?;
+async fn json_of_the_wrong_types_is_a_400_that_never_echoes_the_value(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     let bodies = [
         r#"{"email": 42, "password": "x"}"#,
         r#"{"email": "a@b.co", "password": ["secret-in-an-array"]}"#,
@@ -101,9 +109,12 @@ async fn json_of_the_wrong_types_is_a_400_that_never_echoes_the_value() -> TestR
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn get_on_a_post_route_is_a_json_404_not_a_redirect() -> TestResult {
-    let app = spawn_app().await?;
+async fn get_on_a_post_route_is_a_json_404_not_a_redirect(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
 
     let response = app
         .client

@@ -1,14 +1,17 @@
+use rstest::rstest;
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, TestResult, error_envelope, spawn_app_with};
+use crate::helpers::StoreKind::{self, Postgres, Sqlite};
+use crate::helpers::{PASSWORD, TestApp, TestResult, error_envelope, spawn_app_on_with};
 
 async fn spawn_locking_app(
+    store: StoreKind,
     duration_secs: u64,
 ) -> Result<TestApp, Box<dyn std::error::Error + Send + Sync>> {
-    spawn_app_with(|settings| {
+    spawn_app_on_with(store, |settings| {
         settings.lockout.enabled = true;
         settings.lockout.max_attempts = 3;
         settings.lockout.duration_secs = duration_secs;
@@ -26,9 +29,12 @@ async fn fail_logins(app: &TestApp, email: &str, times: usize) -> TestResult {
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unknown_identifier_locks_exactly_like_a_known_one() -> TestResult {
-    let app = spawn_locking_app(900).await?;
+async fn an_unknown_identifier_locks_exactly_like_a_known_one(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_locking_app(store, 900).await?;
     app.signed_up("ann@example.com").await?;
 
     let mut bodies: Vec<Value> = Vec::new();
@@ -61,9 +67,12 @@ async fn an_unknown_identifier_locks_exactly_like_a_known_one() -> TestResult {
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_success_resets_the_count_and_a_lock_runs_out() -> TestResult {
-    let app = spawn_locking_app(1).await?;
+async fn a_success_resets_the_count_and_a_lock_runs_out(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_locking_app(store, 1).await?;
     app.signed_up("ann@example.com").await?;
 
     fail_logins(&app, "ann@example.com", 2).await?;
@@ -96,9 +105,12 @@ async fn a_success_resets_the_count_and_a_lock_runs_out() -> TestResult {
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_failures_are_all_counted() -> TestResult {
-    let app = spawn_locking_app(900).await?;
+async fn concurrent_failures_are_all_counted(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_locking_app(store, 900).await?;
     let attempt = json!({"email": "ann@example.com", "password": "not the password"});
 
     let attempts = futures_util::future::join_all((0..3).map(|_| app.log_in(&attempt))).await;
@@ -111,9 +123,12 @@ async fn concurrent_failures_are_all_counted() -> TestResult {
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_lockout_off_failures_never_lock() -> TestResult {
-    let app = spawn_app_with(|settings| settings.lockout.max_attempts = 2).await?;
+async fn with_lockout_off_failures_never_lock(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on_with(store, |settings| settings.lockout.max_attempts = 2).await?;
     app.signed_up("ann@example.com").await?;
 
     fail_logins(&app, "ann@example.com", 5).await?;

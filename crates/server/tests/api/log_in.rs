@@ -1,11 +1,16 @@
 use reqwest::StatusCode;
+use rstest::rstest;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestResult, error_envelope, refresh_cookie, spawn_app};
+use crate::helpers::StoreKind::{self, Postgres, Sqlite};
+use crate::helpers::{PASSWORD, TestResult, error_envelope, refresh_cookie, spawn_app_on};
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn log_in_with_email_in_any_case_returns_tokens_and_a_cookie() -> TestResult {
-    let app = spawn_app().await?;
+async fn log_in_with_email_in_any_case_returns_tokens_and_a_cookie(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     app.signed_up("Ann@Example.com").await?;
 
     for prefix in ["/identity", "/frontegg/identity", ""] {
@@ -32,9 +37,12 @@ async fn log_in_with_email_in_any_case_returns_tokens_and_a_cookie() -> TestResu
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unknown_user_wrong_password_and_passwordless_user_get_identical_401s() -> TestResult {
-    let app = spawn_app().await?;
+async fn unknown_user_wrong_password_and_passwordless_user_get_identical_401s(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     app.signed_up("ann@example.com").await?;
     app.signed_up("nopass@example.com").await?;
     app.database
@@ -69,9 +77,12 @@ async fn unknown_user_wrong_password_and_passwordless_user_get_identical_401s() 
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn log_in_without_an_identifier_or_password_is_a_400() -> TestResult {
-    let app = spawn_app().await?;
+async fn log_in_without_an_identifier_or_password_is_a_400(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     let cases = [
         ("no identifier", json!({"password": PASSWORD})),
         ("no password", json!({"email": "ann@example.com"})),
@@ -96,9 +107,12 @@ async fn log_in_without_an_identifier_or_password_is_a_400() -> TestResult {
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_login_rehashes_a_password_stored_with_outdated_parameters() -> TestResult {
-    let database = crate::helpers::TestDatabase::create().await?;
+async fn a_login_rehashes_a_password_stored_with_outdated_parameters(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let database = crate::helpers::TestDatabase::create_on(store).await?;
     let mut outdated = crate::helpers::test_settings(&database.url);
     outdated.passwords.argon2_memory_kib = 8192;
     outdated.passwords.argon2_iterations = 1;

@@ -1,10 +1,15 @@
 use reqwest::StatusCode;
+use rstest::rstest;
 
-use crate::helpers::{COOKIE_NAME, TestResult, error_envelope, refresh_set_cookie, spawn_app};
+use crate::helpers::StoreKind::{self, Postgres, Sqlite};
+use crate::helpers::{COOKIE_NAME, TestResult, error_envelope, refresh_set_cookie, spawn_app_on};
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn log_out_revokes_the_session_and_expires_the_cookie() -> TestResult {
-    let app = spawn_app().await?;
+async fn log_out_revokes_the_session_and_expires_the_cookie(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     let token = app.signed_up("ann@example.com").await?;
 
     let response = app.log_out(Some(&token)).await?;
@@ -27,9 +32,12 @@ async fn log_out_revokes_the_session_and_expires_the_cookie() -> TestResult {
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn log_out_without_a_cookie_or_with_a_dead_one_still_succeeds() -> TestResult {
-    let app = spawn_app().await?;
+async fn log_out_without_a_cookie_or_with_a_dead_one_still_succeeds(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
 
     for token in [
         None,

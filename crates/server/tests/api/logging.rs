@@ -1,3 +1,4 @@
+use rstest::rstest;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -7,7 +8,8 @@ use reqwest::StatusCode;
 use reqwest::header::COOKIE;
 use serde_json::{Value, json};
 
-use crate::helpers::{API_KEY, COOKIE_NAME, PASSWORD, TestResult, refresh_cookie, spawn_app};
+use crate::helpers::StoreKind::{self, Postgres, Sqlite};
+use crate::helpers::{API_KEY, COOKIE_NAME, PASSWORD, TestResult, refresh_cookie, spawn_app_on};
 
 #[derive(Clone, Default)]
 struct CapturedLogs(Arc<Mutex<Vec<u8>>>);
@@ -35,8 +37,11 @@ impl CapturedLogs {
     }
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_password_token_cookie_or_email_reaches_the_logs_even_at_debug_level() -> TestResult {
+async fn no_password_token_cookie_or_email_reaches_the_logs_even_at_debug_level(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
     let logs = CapturedLogs::default();
     let writer = logs.clone();
     telemetry::init(
@@ -46,7 +51,7 @@ async fn no_password_token_cookie_or_email_reaches_the_logs_even_at_debug_level(
         },
         move || writer.clone(),
     );
-    let app = spawn_app().await?;
+    let app = spawn_app_on(store).await?;
     let email = "secret.person@example.com";
     let mut secrets = vec![
         PASSWORD.to_owned(),

@@ -1,3 +1,4 @@
+use rstest::rstest;
 use std::time::Duration;
 
 use base64::Engine;
@@ -5,9 +6,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::helpers::StoreKind::{self, Postgres, Sqlite};
 use crate::helpers::{
-    PASSWORD, TestApp, TestResult, error_envelope, sign_up_body, spawn_app, spawn_app_with, start,
-    test_settings,
+    PASSWORD, TestApp, TestResult, error_envelope, sign_up_body, spawn_app_on, spawn_app_on_with,
+    start, test_settings,
 };
 
 const ME: &str = "/frontegg/identity/resources/users/v2/me";
@@ -25,9 +27,12 @@ async fn access_token(
     Ok((token, signed_up))
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn me_describes_the_user_behind_the_access_token() -> TestResult {
-    let app = spawn_app().await?;
+async fn me_describes_the_user_behind_the_access_token(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     let (token, signed_up) = access_token(&app, "ann@example.com").await?;
 
     let response = app
@@ -58,9 +63,12 @@ async fn me_describes_the_user_behind_the_access_token() -> TestResult {
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn my_tenants_lists_the_tenants_and_the_active_one() -> TestResult {
-    let app = spawn_app().await?;
+async fn my_tenants_lists_the_tenants_and_the_active_one(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     let (token, signed_up) = access_token(&app, "ann@example.com").await?;
 
     let body: Value = app
@@ -104,9 +112,12 @@ fn forge(header: &Value, token: &str) -> String {
     format!("{}.{payload}.", URL_SAFE_NO_PAD.encode(header.to_string()))
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn forged_tampered_and_missing_access_tokens_are_401s() -> TestResult {
-    let app = spawn_app().await?;
+async fn forged_tampered_and_missing_access_tokens_are_401s(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     let (token, _) = access_token(&app, "ann@example.com").await?;
     let kid = jsonwebtoken::decode_header(&token)?.kid.ok_or("no kid")?;
     let mut tampered = token.clone();
@@ -150,9 +161,12 @@ async fn forged_tampered_and_missing_access_tokens_are_401s() -> TestResult {
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_expired_access_token_is_a_401() -> TestResult {
-    let app = spawn_app_with(|settings| {
+async fn an_expired_access_token_is_a_401(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on_with(store, |settings| {
         settings.tokens.access_ttl_secs = 1;
         settings.tokens.leeway_secs = 0;
     })
@@ -171,9 +185,12 @@ async fn an_expired_access_token_is_a_401() -> TestResult {
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_token_for_another_audience_is_a_401_even_with_the_same_key() -> TestResult {
-    let app = spawn_app().await?;
+async fn a_token_for_another_audience_is_a_401_even_with_the_same_key(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     let mut other = test_settings(&app.database.url);
     other.environment.client_id = "another-client".into();
     let other_address = start(other).await?;
@@ -207,9 +224,12 @@ async fn a_token_for_another_audience_is_a_401_even_with_the_same_key() -> TestR
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_login_box_configuration_routes_answer() -> TestResult {
-    let app = spawn_app().await?;
+async fn the_login_box_configuration_routes_answer(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
 
     let public: Value = app
         .get("/frontegg/identity/resources/configurations/v1/public")

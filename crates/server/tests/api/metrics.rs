@@ -1,9 +1,11 @@
+use rstest::rstest;
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, TestResult, refresh_cookie, spawn_app_with};
+use crate::helpers::StoreKind::{self, Postgres, Sqlite};
+use crate::helpers::{PASSWORD, TestResult, refresh_cookie, spawn_app_on_with};
 
 /// The value of the one series of `name` whose labels include every `label`.
 fn series(exposition: &str, name: &str, labels: &[&str]) -> Option<f64> {
@@ -16,9 +18,12 @@ fn series(exposition: &str, name: &str, labels: &[&str]) -> Option<f64> {
         .and_then(|value| value.parse().ok())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_scripted_flow_shows_up_in_every_metric_series() -> TestResult {
-    let app = spawn_app_with(|settings| {
+async fn a_scripted_flow_shows_up_in_every_metric_series(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on_with(store, |settings| {
         settings.tokens.refresh_grace_secs = 1;
         settings.rate_limit.enabled = true;
         settings.rate_limit.log_in_per_minute = 4;

@@ -1,13 +1,17 @@
 use reqwest::StatusCode;
 use reqwest::header::RETRY_AFTER;
+use rstest::rstest;
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, TestResult, error_envelope, sign_up_body, spawn_app_with};
+use crate::helpers::StoreKind::{self, Postgres, Sqlite};
+use crate::helpers::{PASSWORD, TestResult, error_envelope, sign_up_body, spawn_app_on_with};
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sign_ups_beyond_the_limit_get_429_with_retry_headers_and_a_spoofed_forwarded_for_does_not_help()
--> TestResult {
-    let app = spawn_app_with(|settings| {
+async fn sign_ups_beyond_the_limit_get_429_with_retry_headers_and_a_spoofed_forwarded_for_does_not_help(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on_with(store, |settings| {
         settings.rate_limit.enabled = true;
         settings.rate_limit.sign_up_per_minute = 2;
     })
@@ -55,9 +59,12 @@ async fn sign_ups_beyond_the_limit_get_429_with_retry_headers_and_a_spoofed_forw
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_login_budget() -> TestResult {
-    let app = spawn_app_with(|settings| {
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_login_budget(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on_with(store, |settings| {
         settings.rate_limit.enabled = true;
         settings.rate_limit.log_in_per_minute = 1;
         settings.server.trusted_proxies = "127.0.0.1".into();
@@ -100,9 +107,13 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_login_budget()
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_rate_limits_off_nothing_is_limited() -> TestResult {
-    let app = spawn_app_with(|settings| settings.rate_limit.sign_up_per_minute = 1).await?;
+async fn with_rate_limits_off_nothing_is_limited(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app =
+        spawn_app_on_with(store, |settings| settings.rate_limit.sign_up_per_minute = 1).await?;
 
     for index in 0..3 {
         let response = app

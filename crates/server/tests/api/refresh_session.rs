@@ -1,17 +1,22 @@
+use rstest::rstest;
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE};
 use serde_json::{Value, json};
 
+use crate::helpers::StoreKind::{self, Postgres, Sqlite};
 use crate::helpers::{
     COOKIE_NAME, PASSWORD, TestResult, error_envelope, refresh_cookie, refresh_set_cookie,
-    spawn_app, spawn_app_with,
+    spawn_app_on, spawn_app_on_with,
 };
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn refresh_rotates_the_token_and_returns_a_fresh_auth_body() -> TestResult {
-    let app = spawn_app().await?;
+async fn refresh_rotates_the_token_and_returns_a_fresh_auth_body(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     let first = app.signed_up("ann@example.com").await?;
 
     let response = app.refresh(&first).await?;
@@ -28,10 +33,12 @@ async fn refresh_rotates_the_token_and_returns_a_fresh_auth_body() -> TestResult
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn refresh_ignores_any_authorization_header_and_accepts_every_body_the_sdks_send()
--> TestResult {
-    let app = spawn_app().await?;
+async fn refresh_ignores_any_authorization_header_and_accepts_every_body_the_sdks_send(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     let mut token = app.signed_up("ann@example.com").await?;
     let bodies: [Option<&str>; 5] = [
         None,
@@ -58,9 +65,12 @@ async fn refresh_ignores_any_authorization_header_and_accepts_every_body_the_sdk
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn refresh_accepts_every_cookie_name_variant() -> TestResult {
-    let app = spawn_app().await?;
+async fn refresh_accepts_every_cookie_name_variant(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     let mut token = app.signed_up("ann@example.com").await?;
 
     for name in [
@@ -80,9 +90,12 @@ async fn refresh_accepts_every_cookie_name_variant() -> TestResult {
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_missing_unknown_or_garbage_cookie_is_a_401_that_leaves_cookies_alone() -> TestResult {
-    let app = spawn_app().await?;
+async fn a_missing_unknown_or_garbage_cookie_is_a_401_that_leaves_cookies_alone(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     let cookies = [
         None,
         Some(format!(
@@ -119,9 +132,12 @@ async fn a_missing_unknown_or_garbage_cookie_is_a_401_that_leaves_cookies_alone(
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_tenant_the_user_does_not_belong_to_is_a_403_that_consumes_nothing() -> TestResult {
-    let app = spawn_app().await?;
+async fn a_tenant_the_user_does_not_belong_to_is_a_403_that_consumes_nothing(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     let ann = app
         .sign_up(&crate::helpers::sign_up_body("ann@example.com"))
         .await?;
@@ -159,9 +175,12 @@ async fn a_tenant_the_user_does_not_belong_to_is_a_403_that_consumes_nothing() -
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rotated_token_inside_the_grace_window_yields_the_same_successor() -> TestResult {
-    let app = spawn_app().await?;
+async fn a_rotated_token_inside_the_grace_window_yields_the_same_successor(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     let first = app.signed_up("ann@example.com").await?;
 
     let once = refresh_cookie(&app.refresh(&first).await?).ok_or("no cookie")?;
@@ -176,9 +195,12 @@ async fn a_rotated_token_inside_the_grace_window_yields_the_same_successor() -> 
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rotated_token_after_the_grace_window_revokes_the_whole_session() -> TestResult {
-    let app = spawn_app_with(|settings| settings.tokens.refresh_grace_secs = 1).await?;
+async fn a_rotated_token_after_the_grace_window_revokes_the_whole_session(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on_with(store, |settings| settings.tokens.refresh_grace_secs = 1).await?;
     let first = app.signed_up("ann@example.com").await?;
     let second = refresh_cookie(&app.refresh(&first).await?).ok_or("no cookie")?;
     let latest = refresh_cookie(&app.refresh(&second).await?).ok_or("no cookie")?;
@@ -204,13 +226,14 @@ async fn a_rotated_token_after_the_grace_window_revokes_the_whole_session() -> T
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_expired_refresh_token_is_a_401() -> TestResult {
-    let app = spawn_app().await?;
+async fn an_expired_refresh_token_is_a_401(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     let token = app.signed_up("ann@example.com").await?;
-    app.database
-        .execute("UPDATE refresh_tokens SET expires_at = now() - interval '1 second'")
-        .await?;
+    app.database.expire_refresh_tokens().await?;
 
     let (status, _, _) = error_envelope(app.refresh(&token).await?).await?;
 

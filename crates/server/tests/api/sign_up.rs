@@ -1,13 +1,19 @@
 use reqwest::StatusCode;
+use rstest::rstest;
 use serde_json::{Value, json};
 
+use crate::helpers::StoreKind::{self, Postgres, Sqlite};
 use crate::helpers::{
-    COOKIE_NAME, PASSWORD, TestResult, error_envelope, refresh_set_cookie, sign_up_body, spawn_app,
+    COOKIE_NAME, PASSWORD, TestResult, error_envelope, refresh_set_cookie, sign_up_body,
+    spawn_app_on,
 };
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sign_up_creates_user_tenant_membership_and_a_logged_in_session() -> TestResult {
-    let app = spawn_app().await?;
+async fn sign_up_creates_user_tenant_membership_and_a_logged_in_session(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
 
     let response = app.sign_up(&sign_up_body("Ann@Example.com")).await?;
 
@@ -55,9 +61,12 @@ async fn sign_up_creates_user_tenant_membership_and_a_logged_in_session() -> Tes
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_duplicate_email_in_another_case_is_a_conflict_that_creates_nothing() -> TestResult {
-    let app = spawn_app().await?;
+async fn a_duplicate_email_in_another_case_is_a_conflict_that_creates_nothing(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     app.signed_up("ann@example.com").await?;
 
     let response = app.sign_up(&sign_up_body("  ANN@example.COM ")).await?;
@@ -72,9 +81,12 @@ async fn a_duplicate_email_in_another_case_is_a_conflict_that_creates_nothing() 
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn invalid_sign_ups_are_400s_that_name_the_field_and_create_nothing() -> TestResult {
-    let app = spawn_app().await?;
+async fn invalid_sign_ups_are_400s_that_name_the_field_and_create_nothing(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     let with = |field: &str, value: Value| {
         let mut body = sign_up_body("ann@example.com");
         body[field] = value;
@@ -176,9 +188,12 @@ async fn invalid_sign_ups_are_400s_that_name_the_field_and_create_nothing() -> T
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_problem_in_a_sign_up_is_reported_at_once() -> TestResult {
-    let app = spawn_app().await?;
+async fn every_problem_in_a_sign_up_is_reported_at_once(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
 
     let response = app
         .sign_up(&json!({"email": "nope", "password": "x"}))
@@ -194,9 +209,12 @@ async fn every_problem_in_a_sign_up_is_reported_at_once() -> TestResult {
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn metadata_may_be_an_object_and_optional_fields_may_be_absent() -> TestResult {
-    let app = spawn_app().await?;
+async fn metadata_may_be_an_object_and_optional_fields_may_be_absent(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     let body = json!({
         "email": "bo@example.com",
         "password": PASSWORD,
@@ -214,9 +232,12 @@ async fn metadata_may_be_an_object_and_optional_fields_may_be_absent() -> TestRe
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sign_up_is_served_under_all_three_prefixes() -> TestResult {
-    let app = spawn_app().await?;
+async fn sign_up_is_served_under_all_three_prefixes(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     for (index, prefix) in ["/identity", "/frontegg/identity", ""]
         .into_iter()
         .enumerate()

@@ -1,8 +1,10 @@
 use reqwest::StatusCode;
 use reqwest::header::AUTHORIZATION;
+use rstest::rstest;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestResult, error_envelope, spawn_app};
+use crate::helpers::StoreKind::{self, Postgres, Sqlite};
+use crate::helpers::{PASSWORD, TestResult, error_envelope, spawn_app_on};
 
 const PATH: &str = "/identity/resources/users/v1/signUp/username";
 
@@ -10,9 +12,12 @@ fn body(username: &str) -> Value {
     json!({"username": username, "password": PASSWORD, "companyName": "Lee Co"})
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn username_sign_up_needs_a_valid_environment_token() -> TestResult {
-    let app = spawn_app().await?;
+async fn username_sign_up_needs_a_valid_environment_token(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     let unsigned = "eyJhbGciOiJub25lIn0.eyJ0eXBlIjoidmVuZG9yIn0.";
 
     for bearer in [None, Some("garbage"), Some(unsigned)] {
@@ -31,9 +36,12 @@ async fn username_sign_up_needs_a_valid_environment_token() -> TestResult {
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_user_token_is_not_an_environment_token() -> TestResult {
-    let app = spawn_app().await?;
+async fn a_user_token_is_not_an_environment_token(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     let signed_up: Value = app
         .sign_up(&crate::helpers::sign_up_body("ann@example.com"))
         .await?
@@ -55,9 +63,12 @@ async fn a_user_token_is_not_an_environment_token() -> TestResult {
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn username_sign_up_with_either_token_header_then_log_in_by_username() -> TestResult {
-    let app = spawn_app().await?;
+async fn username_sign_up_with_either_token_header_then_log_in_by_username(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     let token = app.environment_token().await?;
 
     let by_bearer = app
@@ -107,9 +118,12 @@ async fn username_sign_up_with_either_token_header_then_log_in_by_username() -> 
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn username_sign_up_validates_the_username_and_optional_email() -> TestResult {
-    let app = spawn_app().await?;
+async fn username_sign_up_validates_the_username_and_optional_email(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     let token = app.environment_token().await?;
     let mut with_bad_email = body("carla");
     with_bad_email["email"] = json!("carla@nowhere");

@@ -1,3 +1,4 @@
+use rstest::rstest;
 use std::collections::HashSet;
 
 use futures_util::future::join_all;
@@ -6,8 +7,9 @@ use jsonwebtoken::{DecodingKey, Validation, decode, decode_header};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::helpers::StoreKind::{self, Postgres, Sqlite};
 use crate::helpers::{
-    API_KEY, CLIENT_ID, ISSUER, PASSWORD, TestDatabase, TestResult, error_envelope, spawn_app,
+    API_KEY, CLIENT_ID, ISSUER, PASSWORD, TestDatabase, TestResult, error_envelope, spawn_app_on,
     start, test_settings,
 };
 
@@ -27,9 +29,12 @@ async fn verify(
     Ok(data.claims)
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_login_token_verifies_against_the_served_jwks_and_carries_every_claim() -> TestResult {
-    let app = spawn_app().await?;
+async fn a_login_token_verifies_against_the_served_jwks_and_carries_every_claim(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
     let signed_up: Value = app
         .sign_up(&crate::helpers::sign_up_body("ann@example.com"))
         .await?
@@ -72,9 +77,12 @@ async fn a_login_token_verifies_against_the_served_jwks_and_carries_every_claim(
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_discovery_document_points_at_the_jwks() -> TestResult {
-    let app = spawn_app().await?;
+async fn the_discovery_document_points_at_the_jwks(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
 
     let discovery: Value = app
         .get("/.well-known/openid-configuration")
@@ -96,9 +104,12 @@ async fn the_discovery_document_points_at_the_jwks() -> TestResult {
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn servers_starting_together_on_an_empty_database_agree_on_one_key() -> TestResult {
-    let database = TestDatabase::create().await?;
+async fn servers_starting_together_on_an_empty_database_agree_on_one_key(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let database = TestDatabase::create_on(store).await?;
     let starts = join_all((0..3).map(|_| start(test_settings(&database.url)))).await;
 
     let client = reqwest::Client::new();
@@ -118,9 +129,12 @@ async fn servers_starting_together_on_an_empty_database_agree_on_one_key() -> Te
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn signing_keys_are_sealed_when_a_key_encryption_key_is_configured() -> TestResult {
-    let app = crate::helpers::spawn_app_with(|settings| {
+async fn signing_keys_are_sealed_when_a_key_encryption_key_is_configured(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = crate::helpers::spawn_app_on_with(store, |settings| {
         settings.keys.encryption_key = Some("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".into());
         settings.tokens.algorithm = "ES256".into();
     })
@@ -143,9 +157,12 @@ async fn signing_keys_are_sealed_when_a_key_encryption_key_is_configured() -> Te
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_vendor_route_issues_environment_tokens_only_for_the_right_credentials() -> TestResult {
-    let app = spawn_app().await?;
+async fn the_vendor_route_issues_environment_tokens_only_for_the_right_credentials(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
 
     let token = app.environment_token().await?;
     let claims = verify(&app, &token).await?;
@@ -169,9 +186,12 @@ async fn the_vendor_route_issues_environment_tokens_only_for_the_right_credentia
     Ok(())
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn health_routes_answer_and_every_response_has_a_trace_id() -> TestResult {
-    let app = spawn_app().await?;
+async fn health_routes_answer_and_every_response_has_a_trace_id(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
 
     for path in [
         "/health/live",
