@@ -173,7 +173,10 @@ impl PasswordHasher for Argon2PasswordHasher {
                 return Verification::Mismatch;
             };
             let secret = password.expose().as_bytes();
-            if !(is_real && hasher.argon2.verify_password(secret, &parsed).is_ok()) {
+            // The verification runs first and unconditionally: it is what makes a missing
+            // hash cost as much as a wrong password.
+            let matches = hasher.argon2.verify_password(secret, &parsed).is_ok();
+            if !(matches && is_real) {
                 return Verification::Mismatch;
             }
             let rehashed = if hasher.is_current(&parsed) {
