@@ -1,6 +1,10 @@
 use std::process::Command;
 
-use crate::helpers::TestResult;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::binary::start_binary;
+use crate::helpers::{PASSWORD, TestResult, sign_up_body};
 
 /// Runs the real binary with `env` and returns its exit status and everything it printed.
 fn run_latchkey(args: &[&str], env: &[(&str, &str)]) -> Result<(bool, String), std::io::Error> {
@@ -59,11 +63,67 @@ fn a_bad_configuration_stops_start_up_naming_the_key() -> TestResult {
 }
 
 #[test]
-fn without_a_database_url_start_up_says_what_is_missing() -> TestResult {
-    let (succeeded, printed) = run_latchkey(&["migrate"], &[])?;
+fn a_database_url_of_another_kind_stops_start_up_naming_the_key() -> TestResult {
+    let (succeeded, printed) = run_latchkey(&["migrate"], &[("DATABASE_URL", "mysql://db/x")])?;
 
     assert!(!succeeded);
-    assert!(printed.contains("DATABASE_URL"), "{printed:?}");
+    assert!(printed.contains("database.url"), "{printed:?}");
+    assert!(
+        !printed.contains("mysql://db/x"),
+        "the URL is a secret: {printed:?}"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_database_url_the_embedded_store_keeps_data_across_a_restart() -> TestResult {
+    let directory = std::env::temp_dir().join(format!("latchkey-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir(&directory)?;
+    let in_directory = |command: &mut Command| {
+        command.current_dir(&directory);
+    };
+    let client = reqwest::Client::new();
+
+    let mut first = start_binary(in_directory)?;
+    let signed_up = client
+        .post(first.url("/identity/resources/users/v1/signUp"))
+        .json(&sign_up_body("ann@example.com"))
+        .send()
+        .await?;
+    assert_eq!(signed_up.status(), StatusCode::CREATED);
+    let log = first.log();
+    assert!(first.terminate()?.success());
+    assert!(first.wait()?.success(), "the server did not stop cleanly");
+
+    let store = log.iter().find(|event| event["message"] == "storage ready");
+    assert_eq!(
+        store.map(|event| &event["store"]),
+        Some(&json!("sqlite")),
+        "{log:#?}"
+    );
+    let warned = log.iter().any(|event| {
+        event["level"] == "WARN"
+            && event["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("node"))
+    });
+    assert!(warned, "no warning that SQLite suits one node: {log:#?}");
+    assert!(directory.join("data/latchkey.db").is_file());
+
+    let second = start_binary(in_directory)?;
+    let login = json!({"email": "ann@example.com", "password": PASSWORD});
+    let logged_in = client
+        .post(second.url("/identity/resources/auth/v1/user"))
+        .json(&login)
+        .send()
+        .await?;
+    assert_eq!(
+        logged_in.status(),
+        StatusCode::OK,
+        "the user did not survive the restart"
+    );
+    drop(second);
+    std::fs::remove_dir_all(&directory)?;
     Ok(())
 }
 

@@ -219,12 +219,18 @@ pub fn test_settings(database_url: &str) -> Settings {
 }
 
 /// A server on a fresh Postgres database.
-#[allow(dead_code, reason = "used by the resilience tests, which share this file")]
+#[allow(
+    dead_code,
+    reason = "used by the resilience tests, which share this file"
+)]
 pub async fn spawn_app() -> Result<TestApp, Box<dyn std::error::Error + Send + Sync>> {
     spawn_app_on(StoreKind::Postgres).await
 }
 
-#[allow(dead_code, reason = "used by the resilience tests, which share this file")]
+#[allow(
+    dead_code,
+    reason = "used by the resilience tests, which share this file"
+)]
 pub async fn spawn_app_with(
     configure: impl FnOnce(&mut Settings),
 ) -> Result<TestApp, Box<dyn std::error::Error + Send + Sync>> {

@@ -1,6 +1,7 @@
 //! End-to-end tests: each starts the real server on port 0 against a fresh database and
 //! speaks HTTP to it.
 
+mod binary;
 mod concurrency;
 mod configuration;
 mod cors;

@@ -35,7 +35,10 @@ struct Server {
 
 impl Server {
     async fn post(&self, path: &str, body: &Value, cookie: Option<&str>) -> Result<Timed, Error> {
-        let mut request = self.client.post(format!("{}{path}", self.address)).json(body);
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .json(body);
         if let Some(token) = cookie {
             request = request.header(COOKIE, format!("{COOKIE_NAME}={token}"));
         }
@@ -43,24 +46,38 @@ impl Server {
         let response = request.send().await?;
         let cookie = refresh_cookie(&response);
         let answer = Answer::read(response).await?;
-        Ok(Timed { answer, cookie, elapsed: started.elapsed() })
+        Ok(Timed {
+            answer,
+            cookie,
+            elapsed: started.elapsed(),
+        })
     }
 
     async fn get(&self, path: &str) -> Result<Timed, Error> {
         let started = Instant::now();
-        let response = self.client.get(format!("{}{path}", self.address)).send().await?;
+        let response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await?;
         let answer = Answer::read(response).await?;
-        Ok(Timed { answer, cookie: None, elapsed: started.elapsed() })
+        Ok(Timed {
+            answer,
+            cookie: None,
+            elapsed: started.elapsed(),
+        })
     }
 
     async fn log_in(&self, email: &str) -> Result<Timed, Error> {
         let body = json!({"email": email, "password": PASSWORD});
-        self.post("/identity/resources/auth/v1/user", &body, None).await
+        self.post("/identity/resources/auth/v1/user", &body, None)
+            .await
     }
 
     async fn refresh(&self, token: &str) -> Result<Timed, Error> {
         let path = "/frontegg/identity/resources/auth/v1/user/token/refresh";
-        self.post(path, &json!({"tenantId": null}), Some(token)).await
+        self.post(path, &json!({"tenantId": null}), Some(token))
+            .await
     }
 
     async fn sign_up(&self, email: &str) -> Result<Timed, Error> {
@@ -90,14 +107,30 @@ async fn a_database_outage_is_a_prompt_503_and_the_server_recovers_by_itself() -
     let mut kept_tokens = Vec::new();
     for index in 0..KEPT_USERS {
         let signed_up = server.sign_up(&kept_email(index)).await?;
-        assert_eq!(signed_up.answer.status, StatusCode::CREATED, "{:?}", signed_up.answer);
+        assert_eq!(
+            signed_up.answer.status,
+            StatusCode::CREATED,
+            "{:?}",
+            signed_up.answer
+        );
         kept_tokens.push(signed_up.cookie.ok_or("sign-up set no cookie")?);
     }
-    let churn_token = server.sign_up("churn@example.com").await?.cookie.ok_or("no cookie")?;
-    assert_eq!(server.get("/health/ready").await?.answer.status, StatusCode::OK);
+    let churn_token = server
+        .sign_up("churn@example.com")
+        .await?
+        .cookie
+        .ok_or("no cookie")?;
+    assert_eq!(
+        server.get("/health/ready").await?.answer.status,
+        StatusCode::OK
+    );
 
-    requests_in_flight_when_the_database_dies_never_fail_with_a_500(&server, &postgres, &churn_token)
-        .await?;
+    requests_in_flight_when_the_database_dies_never_fail_with_a_500(
+        &server,
+        &postgres,
+        &churn_token,
+    )
+    .await?;
     for round in ["first", "second"] {
         every_route_answers_a_prompt_503_while_the_database_is_down(&server, &kept_tokens)
             .await
@@ -163,7 +196,10 @@ async fn requests_in_flight_when_the_database_dies_never_fail_with_a_500(
             }
         }
     }
-    eprintln!("requests in flight at the kill: {} succeeded, {} refused", counts.0, counts.1);
+    eprintln!(
+        "requests in flight at the kill: {} succeeded, {} refused",
+        counts.0, counts.1
+    );
     assert!(problems.is_empty(), "{problems:#?}");
     assert!(counts.1 > 0, "no request ran into the outage");
     Ok(())
@@ -179,7 +215,10 @@ async fn every_route_answers_a_prompt_503_while_the_database_is_down(
         calls.push(("log in", server.log_in(email).boxed()));
         calls.push(("refresh", server.refresh(token).boxed()));
     }
-    calls.push(("sign up", server.sign_up("during-outage@example.com").boxed()));
+    calls.push((
+        "sign up",
+        server.sign_up("during-outage@example.com").boxed(),
+    ));
     calls.push(("ready", server.get("/health/ready").boxed()));
     let (names, futures): (Vec<_>, Vec<_>) = calls.into_iter().unzip();
     let live = server.get("/health/live");
@@ -188,7 +227,10 @@ async fn every_route_answers_a_prompt_503_while_the_database_is_down(
     let mut problems = Vec::new();
     for (name, timed) in names.into_iter().zip(answers) {
         let timed = timed?;
-        eprintln!("{name} during the outage: {} in {:?}", timed.answer.status, timed.elapsed);
+        eprintln!(
+            "{name} during the outage: {} in {:?}",
+            timed.answer.status, timed.elapsed
+        );
         if let Err(problem) = check_unavailable(&timed.answer) {
             problems.push(format!("{name}: {problem}"));
         }
@@ -198,7 +240,10 @@ async fn every_route_answers_a_prompt_503_while_the_database_is_down(
     }
     let live = live?;
     if live.answer.status != StatusCode::OK || live.elapsed >= ANSWER_BOUND {
-        problems.push(format!("live: {} after {:?}", live.answer.status, live.elapsed));
+        problems.push(format!(
+            "live: {} after {:?}",
+            live.answer.status, live.elapsed
+        ));
     }
     assert!(problems.is_empty(), "{problems:#?}");
     Ok(())
@@ -235,13 +280,27 @@ async fn nothing_issued_before_the_outage_is_lost(
             "a refresh token issued before the outage: {:?}",
             refreshed.answer
         );
-        assert!(refreshed.cookie.is_some_and(|successor| successor != *token));
+        assert!(
+            refreshed
+                .cookie
+                .is_some_and(|successor| successor != *token)
+        );
         let logged_in = server.log_in(&kept_email(index)).await?;
-        assert_eq!(logged_in.answer.status, StatusCode::OK, "{:?}", logged_in.answer);
+        assert_eq!(
+            logged_in.answer.status,
+            StatusCode::OK,
+            "{:?}",
+            logged_in.answer
+        );
     }
     // The sign-up refused during the outage left nothing half-made behind.
     let signed_up = server.sign_up("during-outage@example.com").await?;
-    assert_eq!(signed_up.answer.status, StatusCode::CREATED, "{:?}", signed_up.answer);
+    assert_eq!(
+        signed_up.answer.status,
+        StatusCode::CREATED,
+        "{:?}",
+        signed_up.answer
+    );
     Ok(())
 }
 

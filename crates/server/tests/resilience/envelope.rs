@@ -65,7 +65,10 @@ pub fn envelope_code(answer: &Answer) -> Result<String, String> {
         .as_deref()
         .is_some_and(|value| value.starts_with("application/json"));
     if !is_json {
-        return Err(format!("content type {:?} is not JSON", answer.content_type));
+        return Err(format!(
+            "content type {:?} is not JSON",
+            answer.content_type
+        ));
     }
     let body: Value = serde_json::from_slice(&answer.body)
         .map_err(|_| format!("body is not JSON: {:?}", answer.text()))?;
@@ -97,7 +100,9 @@ pub fn check_unavailable(answer: &Answer) -> Result<(), String> {
     }
     let retry_after = answer.retry_after.as_deref().ok_or("no Retry-After")?;
     if retry_after.parse::<u64>().is_err() {
-        return Err(format!("Retry-After {retry_after:?} is not a number of seconds"));
+        return Err(format!(
+            "Retry-After {retry_after:?} is not a number of seconds"
+        ));
     }
     let code = envelope_code(answer)?;
     if code != "ER-LK-5030" {

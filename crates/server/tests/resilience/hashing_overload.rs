@@ -32,7 +32,10 @@ async fn a_full_hashing_queue_answers_503_and_the_server_stays_live() -> TestRes
         for _ in 0..5 {
             tokio::time::sleep(Duration::from_millis(20)).await;
             let started = Instant::now();
-            let status = app.get("/health/live").await.map(|response| response.status());
+            let status = app
+                .get("/health/live")
+                .await
+                .map(|response| response.status());
             probes.push((status, started.elapsed()));
         }
         probes
@@ -53,12 +56,21 @@ async fn a_full_hashing_queue_answers_503_and_the_server_stays_live() -> TestRes
     }
     eprintln!("burst of {BURST} logins: {statuses:?}; live probes: {probes:?}");
     assert!(problems.is_empty(), "{problems:#?}");
-    assert!(statuses.contains(&503), "no login was refused: {statuses:?}");
-    assert!(statuses.contains(&200), "no login got through: {statuses:?}");
+    assert!(
+        statuses.contains(&503),
+        "no login was refused: {statuses:?}"
+    );
+    assert!(
+        statuses.contains(&200),
+        "no login got through: {statuses:?}"
+    );
     for (status, elapsed) in probes {
         assert_eq!(status?, StatusCode::OK, "/health/live during the burst");
         // Liveness must not wait for a hashing worker; a second is a generous bound.
-        assert!(elapsed < Duration::from_secs(1), "/health/live took {elapsed:?}");
+        assert!(
+            elapsed < Duration::from_secs(1),
+            "/health/live took {elapsed:?}"
+        );
     }
     Ok(())
 }

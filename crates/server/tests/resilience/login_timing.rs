@@ -15,8 +15,8 @@ const ROUNDS: usize = 30;
 const MEDIAN_RATIO_BOUND: f64 = 1.2;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn failed_logins_take_the_same_time_and_say_the_same_thing_whatever_the_cause()
--> TestResult {
+async fn failed_logins_take_the_same_time_and_say_the_same_thing_whatever_the_cause() -> TestResult
+{
     let app = spawn_app().await?;
     app.signed_up("ann@example.com").await?;
     app.signed_up("nopass@example.com").await?;
@@ -84,5 +84,8 @@ async fn failed_logins_take_the_same_time_and_say_the_same_thing_whatever_the_ca
 
 fn median(mut durations: Vec<Duration>) -> Duration {
     durations.sort();
-    durations.get(durations.len() / 2).copied().unwrap_or_default()
+    durations
+        .get(durations.len() / 2)
+        .copied()
+        .unwrap_or_default()
 }

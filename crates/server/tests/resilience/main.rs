@@ -14,3 +14,5 @@ mod envelope;
 mod hashing_overload;
 mod login_timing;
 mod private_postgres;
+mod request_parsing;
+mod request_strategies;

@@ -74,7 +74,10 @@ impl PrivatePostgres {
         );
         let log = self.root.join("postgres.log");
         let log = log.to_string_lossy();
-        self.pg_ctl(&["start", "-w", "-t", "30", "-l", &log, "-o", &options], "started")
+        self.pg_ctl(
+            &["start", "-w", "-t", "30", "-l", &log, "-o", &options],
+            "started",
+        )
     }
 
     fn initdb(&self) -> Result<(), Error> {
@@ -133,7 +136,8 @@ impl PrivatePostgres {
         }
         let mut detail = output.stderr;
         detail.extend_from_slice(&output.stdout);
-        detail.extend_from_slice(&std::fs::read(self.root.join("postgres.log")).unwrap_or_default());
+        detail
+            .extend_from_slice(&std::fs::read(self.root.join("postgres.log")).unwrap_or_default());
         Err(cannot(what, &detail))
     }
 
@@ -165,7 +169,12 @@ fn server_bindir() -> Result<PathBuf, Error> {
     let output = Command::new("pg_config")
         .arg("--bindir")
         .output()
-        .map_err(|error| cannot("found (pg_config did not run)", error.to_string().as_bytes()))?;
+        .map_err(|error| {
+            cannot(
+                "found (pg_config did not run)",
+                error.to_string().as_bytes(),
+            )
+        })?;
     let bindir = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
     if !output.status.success() || !Path::new(&bindir).join("pg_ctl").exists() {
         return Err(cannot("found (no pg_ctl beside pg_config)", &output.stderr));
