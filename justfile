@@ -1,14 +1,13 @@
 # Latchkey's common recipes. `just --list` shows them.
 
-database_url := env_var_or_default("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-
-# Run the server (applies pending migrations first).
+# Run the server (applies pending migrations first): on the embedded SQLite store, or on
+# the database named by DATABASE_URL when it is set.
 run:
-    DATABASE_URL={{database_url}} cargo run --bin latchkey -- serve
+    cargo run --bin latchkey -- serve
 
-# Apply pending migrations and exit.
+# Apply pending migrations and exit (same store selection as `run`).
 migrate:
-    DATABASE_URL={{database_url}} cargo run --bin latchkey -- migrate
+    cargo run --bin latchkey -- migrate
 
 # Run every test (needs Postgres at TEST_DATABASE_URL, default the local one).
 test:
