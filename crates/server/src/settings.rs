@@ -316,7 +316,7 @@ impl Default for SignUpSettings {
 pub struct LogSettings {
     /// A `tracing` filter, used when `RUST_LOG` is unset. Default `info`.
     pub level: String,
-    /// `text` or `json`. Default `text`.
+    /// `pretty` (human-readable; `text` is accepted too) or `json`. Default `pretty`.
     pub format: String,
 }
 
@@ -324,7 +324,7 @@ impl Default for LogSettings {
     fn default() -> Self {
         Self {
             level: "info".into(),
-            format: "text".into(),
+            format: "pretty".into(),
         }
     }
 }
@@ -423,8 +423,8 @@ impl Settings {
                 "must be comma-separated origins like https://app.example.com",
             ));
         }
-        if !matches!(self.log.format.as_str(), "text" | "json") {
-            return Err(invalid("log.format", "must be `text` or `json`"));
+        if !matches!(self.log.format.as_str(), "pretty" | "text" | "json") {
+            return Err(invalid("log.format", "must be `pretty` or `json`"));
         }
         Ok(())
     }

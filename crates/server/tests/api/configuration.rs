@@ -31,7 +31,7 @@ fn a_bad_configuration_stops_start_up_naming_the_key() -> TestResult {
         "DATABASE_URL",
         "postgres://postgres@127.0.0.1:5432/postgres",
     )];
-    let cases: [(&str, &str, &str); 6] = [
+    let cases: [(&str, &str, &str); 7] = [
         ("LATCHKEY__SERVER__PORT", "not-a-port", "server.port"),
         (
             "LATCHKEY__COOKIE__SAME_SITE",
@@ -49,6 +49,7 @@ fn a_bad_configuration_stops_start_up_naming_the_key() -> TestResult {
             "refresh_grace_secs",
         ),
         ("LATCHKEY__COOKIE__SECURE", "maybe", "cookie.secure"),
+        ("LATCHKEY__LOG__FORMAT", "xml", "log.format"),
         ("LATCHKEY__SERVER__NO_SUCH_KEY", "1", "no_such_key"),
     ];
     for (key, value, named) in cases {

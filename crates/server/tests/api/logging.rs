@@ -47,7 +47,7 @@ async fn no_password_token_cookie_or_email_reaches_the_logs_even_at_debug_level(
     telemetry::init(
         &LogSettings {
             level: "debug".into(),
-            format: "text".into(),
+            format: "pretty".into(),
         },
         move || writer.clone(),
     );
