@@ -32,10 +32,19 @@ pub(crate) async fn load(
         );
     }
 
-    // Limitation: a candidate key is generated at every start, even when the database
-    // already has one, which costs tens of milliseconds of start-up time for RSA.
-    let candidate = generate_signing_key(settings.signing_algorithm()?, cipher.as_ref(), now)?;
-    let keys = store.ensure_active_key(candidate, now).await?;
+    // Generating a key (tens of milliseconds for RSA) is paid only on a database without
+    // an active one; nodes racing on an empty database still agree through the store.
+    let published = store.list_published_keys(now).await?;
+    let has_active = published
+        .first()
+        .is_some_and(|key| key.retired_at.is_none());
+    let keys = if has_active {
+        published
+    } else {
+        let algorithm = settings.signing_algorithm()?;
+        let candidate = generate_signing_key(algorithm, cipher.as_ref(), now)?;
+        store.ensure_active_key(candidate, now).await?
+    };
 
     let issuer = JwtIssuer::from_stored(
         &keys,
