@@ -1,7 +1,22 @@
-# Builds the `latchkey` binary and ships it on a slim Debian image.
-FROM rust:1.95-bookworm AS build
-RUN apt-get update && apt-get install -y --no-install-recommends cmake clang && rm -rf /var/lib/apt/lists/*
+# Stages: `toolchain` (Rust plus the C tools aws-lc needs), `dev` (adds what the tests and
+# benchmarks need; docker-compose's `test` and `bench` services use it), `build` (the
+# release binary) and the final runtime image with the binary alone.
+FROM rust:1.95-bookworm AS toolchain
+RUN apt-get update && apt-get install -y --no-install-recommends cmake clang \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
+
+FROM toolchain AS dev
+# The PostgreSQL server binaries let the resilience tests start a private database and the
+# benchmarks run pgbench; python3-venv holds the benchmarks' argon2-cffi reference.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-15 python3-venv \
+    && rm -rf /var/lib/apt/lists/*
+RUN cargo install cargo-nextest --locked
+ENV PATH="/usr/lib/postgresql/15/bin:${PATH}"
+COPY . .
+
+FROM toolchain AS build
 COPY . .
 RUN cargo build --release --locked --bin latchkey
 
