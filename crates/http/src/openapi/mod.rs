@@ -9,7 +9,7 @@ pub(crate) mod responses;
 
 use serde_json::{Value, json};
 use utoipa::OpenApi;
-use utoipa::openapi::path::PathItem;
+use utoipa::openapi::path::{PathItem, Paths};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::tag::TagBuilder;
 
@@ -39,6 +39,7 @@ struct IdentityRoutes;
 #[openapi(
     info(
         title = "Latchkey",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
         description = "A self-hosted identity server that speaks Frontegg's identity API. \
             Every error answers with the envelope `{errors, errorCode}`, and every response \
             carries a `frontegg-trace-id` header that also appears in the server's log."
@@ -84,23 +85,33 @@ struct ApiDoc;
 /// The document, for a server whose refresh cookie is named `cookie_name`.
 pub(crate) fn document(cookie_name: &str) -> Result<Value, serde_json::Error> {
     let mut api = ApiDoc::openapi();
+    let identity = IdentityRoutes::openapi();
 
     let others = std::mem::take(&mut api.paths.paths);
     let mut tags = Vec::new();
     for prefix in IDENTITY_PREFIXES {
         let base = format!("{prefix}/resources");
-        api.paths.paths.extend(identity_paths(&base));
+        api.paths
+            .paths
+            .extend(identity_paths(&identity.paths, &base));
         let description = format!("The identity routes under `{base}`");
-        tags.push(TagBuilder::new().name(base).description(Some(description)).build());
+        tags.push(
+            TagBuilder::new()
+                .name(base)
+                .description(Some(description))
+                .build(),
+        );
     }
     api.paths.paths.extend(others);
     tags.extend(api.tags.take().unwrap_or_default());
     api.tags = Some(tags);
 
-    if let Some(components) = api.components.as_mut() {
-        for (name, scheme) in security_schemes(cookie_name) {
-            components.add_security_scheme(name, scheme);
-        }
+    let components = api.components.get_or_insert_default();
+    if let Some(identity) = identity.components {
+        components.schemas.extend(identity.schemas);
+    }
+    for (name, scheme) in security_schemes(cookie_name) {
+        components.add_security_scheme(name, scheme);
     }
 
     let mut document = serde_json::to_value(&api)?;
@@ -109,10 +120,11 @@ pub(crate) fn document(cookie_name: &str) -> Result<Value, serde_json::Error> {
 }
 
 /// The identity routes under `base`, with operation ids made unique by the base.
-fn identity_paths(base: &str) -> Vec<(String, PathItem)> {
+fn identity_paths(identity: &Paths, base: &str) -> Vec<(String, PathItem)> {
     let label = base.trim_start_matches('/').replace('/', "_");
     let mut paths = Vec::new();
-    for (path, mut item) in IdentityRoutes::openapi().paths.paths {
+    for (path, item) in &identity.paths {
+        let mut item = item.clone();
         for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
             operation.tags = Some(vec![base.to_owned()]);
             if let Some(id) = &operation.operation_id {
@@ -154,7 +166,10 @@ fn security_schemes(cookie_name: &str) -> [(&'static str, SecurityScheme); 4] {
             "environmentTokenHeader",
             SecurityScheme::ApiKey(ApiKey::Header(environment_header)),
         ),
-        ("refreshCookie", SecurityScheme::ApiKey(ApiKey::Cookie(cookie))),
+        (
+            "refreshCookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(cookie)),
+        ),
     ]
 }
 

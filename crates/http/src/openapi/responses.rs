@@ -20,7 +20,9 @@ fn envelope(description: &str) -> ResponseBuilder {
 
 /// `Retry-After`: whole seconds until a retry may succeed.
 fn retry_after(response: ResponseBuilder) -> ResponseBuilder {
-    let seconds = ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1));
+    let seconds = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(1));
     let header = HeaderBuilder::new()
         .schema(seconds)
         .description(Some("Seconds to wait before retrying."));

@@ -86,8 +86,7 @@ pub async fn docs(docs: web::Data<ApiDocs>) -> HttpResponse {
     responses(
         (status = 200, description = "The file", content(
             (String = "text/html"), (String = "text/css"), (String = "text/javascript"),
-            (String = "application/javascript"), (String = "application/json"),
-            (String = "image/png"))),
+            (String = "text/plain"), (String = "image/png"))),
         (status = 404, response = NotFound),
     ),
     security(()),
@@ -100,6 +99,7 @@ pub async fn docs_file(
     if file.is_empty() || file == "index.html" {
         return Ok(self::docs(docs).await);
     }
-    let (content_type, bytes) = swagger_file(&file, &docs.swagger).ok_or_else(ApiError::not_found)?;
+    let (content_type, bytes) =
+        swagger_file(&file, &docs.swagger).ok_or_else(ApiError::not_found)?;
     Ok(HttpResponse::Ok().content_type(content_type).body(bytes))
 }

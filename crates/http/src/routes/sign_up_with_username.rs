@@ -2,8 +2,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use latchkey_application::SignUpWithUsername;
 use latchkey_domain::{EmailAddress, PasswordPolicy, Username, ValidationErrors};
 
-use super::sign_up::{SignUpBody, signed_up_response};
 use super::sign_up::SignUpResponse;
+use super::sign_up::{SignUpBody, signed_up_response};
 use crate::extract::{JsonBody, bearer_token};
 use crate::openapi::responses::*;
 use crate::{ApiError, AppState};

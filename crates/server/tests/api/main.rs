@@ -13,6 +13,7 @@ mod log_out;
 mod logging;
 mod me;
 mod metrics;
+mod openapi;
 mod rate_limits;
 mod refresh_session;
 mod several_nodes;
