@@ -77,6 +77,10 @@ install_schemathesis() {
   fi
   log "installing schemathesis $SCHEMATHESIS_VERSION into ${VENV#$REPO_DIR/}"
   rm -rf "$VENV"
+  if ! python3 -c 'import ensurepip, venv' 2>/dev/null && command -v apt-get >/dev/null; then
+    log "installing python3-venv with apt"
+    apt-get install -y -qq python3-venv >/dev/null || die "apt-get install python3-venv failed"
+  fi
   python3 -m venv "$VENV" || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
   timeout 600 "$VENV/bin/pip" install --quiet --disable-pip-version-check \
     "schemathesis==$SCHEMATHESIS_VERSION" || die "pip install schemathesis failed"

@@ -12,10 +12,10 @@ use crate::{ApiError, AppState};
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VendorBody {
-    /// Required.
+    #[schema(value_type = String, required = true)]
     client_id: Option<String>,
-    /// Required: the API key.
-    #[schema(value_type = Option<String>, format = Password)]
+    /// The API key.
+    #[schema(value_type = String, format = Password, required = true)]
     secret: Option<SecretString>,
 }
 

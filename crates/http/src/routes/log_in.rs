@@ -20,8 +20,8 @@ pub struct LogInBody {
     #[schema(format = Email)]
     email: Option<String>,
     username: Option<String>,
-    /// Required; at most `passwords.max_length` characters.
-    #[schema(value_type = Option<String>, format = Password)]
+    /// At most `passwords.max_length` characters.
+    #[schema(value_type = String, format = Password, required = true)]
     password: Option<SecretString>,
 }
 

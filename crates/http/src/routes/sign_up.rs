@@ -26,11 +26,12 @@ pub struct SignUpBody {
     pub(super) email: Option<String>,
     /// `^[A-Za-z0-9._-]{1,255}$`: required on `signUp/username`, optional on `signUp`.
     pub(super) username: Option<String>,
-    /// Required; `passwords.min_length` to `passwords.max_length` characters after NFKC
+    /// `passwords.min_length` to `passwords.max_length` characters after NFKC
     /// normalization, and not a common password.
-    #[schema(value_type = Option<String>, format = Password)]
+    #[schema(value_type = String, format = Password, required = true)]
     password: Option<SecretString>,
-    /// Required: the name of the tenant the sign-up creates.
+    /// The name of the tenant the sign-up creates.
+    #[schema(value_type = String, required = true)]
     company_name: Option<String>,
     /// `local`, the default, is the only provider.
     provider: Option<String>,
