@@ -5,6 +5,7 @@ mod binary;
 mod concurrency;
 mod configuration;
 mod cors;
+mod docs_page;
 mod helpers;
 mod hostile_input;
 mod lockout;
