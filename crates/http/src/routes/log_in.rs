@@ -19,6 +19,7 @@ pub struct LogInBody {
     /// The email to log in with; either it or `username` is required.
     #[schema(format = Email)]
     email: Option<String>,
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,255}$")]
     username: Option<String>,
     /// At most `passwords.max_length` characters.
     #[schema(value_type = String, format = Password, required = true)]

@@ -24,7 +24,8 @@ pub struct SignUpBody {
     /// Required on `signUp`, optional on `signUp/username`; unique, compared lower-cased.
     #[schema(format = Email)]
     pub(super) email: Option<String>,
-    /// `^[A-Za-z0-9._-]{1,255}$`: required on `signUp/username`, optional on `signUp`.
+    /// Required on `signUp/username`, optional on `signUp`; unique, compared lower-cased.
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,255}$")]
     pub(super) username: Option<String>,
     /// `passwords.min_length` to `passwords.max_length` characters after NFKC
     /// normalization, and not a common password.
