@@ -116,7 +116,8 @@ start() {
     BASE_URL="http://127.0.0.1:$port"
     log "starting latchkey on $BASE_URL (database $LK_DB, attempt $attempt)"
     # A long refresh grace window keeps the one refresh token the fuzzer holds usable after
-    # its first rotation, so refresh is exercised beyond its 401.
+    # its first rotation, so refresh is exercised beyond its 401 (until the fuzzer's own
+    # logout revokes the session). Lockout stays on: its 403 is part of the contract.
     env DATABASE_URL="$PG_URL/$LK_DB" \
       LATCHKEY__SERVER__HOST=127.0.0.1 \
       LATCHKEY__SERVER__PORT="$port" \
