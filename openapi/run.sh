@@ -13,7 +13,7 @@
 #   LATCHKEY_BIN             use this binary instead of building target/debug/latchkey
 #   SCHEMATHESIS_PG_URL      Postgres server, default postgres://postgres@127.0.0.1:5432
 #   SCHEMATHESIS_EXAMPLES    test cases per operation and phase (default 25)
-#   SCHEMATHESIS_MAX_TIME    seconds the fuzzing may take in all (default 150)
+#   SCHEMATHESIS_MAX_TIME    seconds Schemathesis may test in all (default 150)
 #   SCHEMATHESIS_SEED        replay a run with its seed (printed at the end of each run)
 
 set -euo pipefail
