@@ -61,10 +61,16 @@ pub struct ApiError {
     retry_after_secs: Option<u64>,
 }
 
-#[derive(Serialize)]
+/// Frontegg's error envelope, the body of every error response.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct Envelope<'a> {
+#[schema(as = ErrorEnvelope)]
+pub(crate) struct Envelope<'a> {
+    /// One message per problem (for a validation failure, one per field).
+    #[schema(value_type = Vec<String>, min_items = 1)]
     errors: &'a [String],
+    /// A stable code: Frontegg's (`ER-01013`, ...) or Latchkey's (`ER-LK-....`).
+    #[schema(value_type = String, example = "ER-01013")]
     error_code: &'static str,
 }
 

@@ -8,6 +8,7 @@
 mod cookies;
 mod error;
 mod extract;
+mod openapi;
 mod rate_limit;
 mod routes;
 mod server;

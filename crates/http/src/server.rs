@@ -7,7 +7,8 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 
 use crate::rate_limit::{RateLimitSettings, RouteLimits};
-use crate::{AppState, routes, trace};
+use crate::routes::api_docs::ApiDocs;
+use crate::{AppState, openapi, routes, trace};
 
 /// How the HTTP server itself behaves.
 #[derive(Debug, Clone)]
@@ -65,6 +66,8 @@ pub fn http_server(
     state: AppState,
     settings: &HttpSettings,
 ) -> std::io::Result<Server> {
+    let document = openapi::document(state.cookies.name()).map_err(std::io::Error::other)?;
+    let docs = web::Data::new(ApiDocs::new(&document).map_err(std::io::Error::other)?);
     let state = web::Data::new(state);
     let origins = settings.cors_allowed_origins.clone();
     let limits = RouteLimits::new(&settings.rate_limits)
@@ -72,6 +75,7 @@ pub fn http_server(
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .app_data(docs.clone())
             .wrap(cors(&origins))
             .wrap(from_fn(trace::trace_requests))
             .configure(routes::configure(limits.clone()))

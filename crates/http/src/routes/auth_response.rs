@@ -3,19 +3,29 @@ use actix_web::http::StatusCode;
 use chrono::SecondsFormat;
 use latchkey_application::Authenticated;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::AppState;
 
 /// Frontegg's `AuthenticationResponseDto`, as login, refresh and sign-up return it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthResponse {
+    /// Always `bearer`.
+    #[schema(value_type = String, example = "bearer")]
     token_type: &'static str,
+    /// Always `false`: there is no MFA yet.
     mfa_required: bool,
+    /// The user's access token, a signed JWT.
     access_token: String,
+    /// The same opaque value as the refresh cookie.
     refresh_token: String,
+    /// Seconds until the access token expires.
     expires_in: u64,
+    /// When the access token expires.
+    #[schema(format = DateTime)]
     expires: String,
+    #[schema(format = Uuid)]
     user_id: String,
     user_email: Option<String>,
     email_verified: bool,

@@ -4,18 +4,25 @@ use latchkey_application::LogIn;
 use latchkey_domain::{EmailAddress, FieldError, LoginIdentifier, Username, ValidationErrors};
 use secrecy::SecretString;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::auth_response::{AuthResponse, with_refresh_cookie};
 use crate::extract::JsonBody;
+use crate::openapi::responses::*;
 use crate::{ApiError, AppState};
 
 /// `{email or username, password, invitationToken?, recaptchaToken?}`. Invitations and
 /// captchas are not supported yet; their tokens are accepted and ignored.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LogInBody {
+    /// The email to log in with; either it or `username` is required.
+    #[schema(format = Email)]
     email: Option<String>,
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,255}$")]
     username: Option<String>,
+    /// At most `passwords.max_length` characters.
+    #[schema(value_type = String, format = Password, required = true)]
     password: Option<SecretString>,
 }
 
@@ -56,6 +63,27 @@ impl LogInBody {
 }
 
 /// `POST /resources/auth/v1/user`: log in with a password.
+#[utoipa::path(
+    post,
+    path = "/auth/v1/user",
+    operation_id = "log_in",
+    summary = "Log in with an email or username and a password",
+    request_body(content = LogInBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Logged in; the refresh token is also set as the \
+            refresh cookie", body = AuthResponse,
+            headers(("Set-Cookie" = String, description = "The refresh cookie"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = InvalidCredentials),
+        (status = 403, response = Locked),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 429, response = RateLimited),
+        (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
+    ),
+    security(()),
+)]
 pub async fn log_in(
     state: web::Data<AppState>,
     body: JsonBody<LogInBody>,

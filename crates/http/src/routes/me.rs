@@ -3,26 +3,53 @@ use chrono::SecondsFormat;
 use latchkey_application::CurrentUser;
 use latchkey_domain::Membership;
 use serde::Serialize;
-use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::extract::bearer_token;
+use crate::openapi::responses::*;
 use crate::{ApiError, AppState};
 
-/// A role as Frontegg's user DTO lists it. Latchkey's roles are plain keys.
-#[derive(Serialize)]
+/// A role as Frontegg's user DTO lists it. Latchkey's roles are plain keys, so `id`, `key`
+/// and `name` are the same string.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct RoleDto {
+#[schema(as = Role)]
+pub(super) struct RoleDto {
     id: String,
     key: String,
     name: String,
     permissions: Vec<String>,
 }
 
-/// Frontegg's `UserDto`, as `GET /users/v2/me` returns it.
-#[derive(Serialize)]
+/// A tenant the user belongs to, as Frontegg's user DTO lists it.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct MeResponse {
+#[schema(as = Tenant)]
+pub(super) struct TenantDto {
+    #[schema(format = Uuid)]
     id: String,
+    /// The same as `id`.
+    #[schema(format = Uuid)]
+    tenant_id: String,
+    name: String,
+    /// The user's roles in this tenant.
+    roles: Vec<RoleDto>,
+    /// Always `null`.
+    deleted_at: Option<String>,
+    /// Always `null`.
+    metadata: Option<String>,
+    is_reseller: bool,
+}
+
+/// Frontegg's `UserDto`, as `GET /users/v2/me` returns it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = User)]
+pub struct MeResponse {
+    #[schema(format = Uuid)]
+    id: String,
+    /// The same as `id`.
+    #[schema(format = Uuid)]
     sub: String,
     email: Option<String>,
     username: Option<String>,
@@ -31,33 +58,41 @@ struct MeResponse {
     phone_number: Option<String>,
     verified: bool,
     mfa_enrolled: bool,
+    /// Always `local`.
+    #[schema(value_type = String, example = "local")]
     provider: &'static str,
+    /// The user's roles in the active tenant.
     roles: Vec<RoleDto>,
+    /// Always empty: there is no permission model yet.
     permissions: Vec<String>,
+    /// The tenant the access token acts in.
+    #[schema(format = Uuid)]
     tenant_id: String,
     tenant_ids: Vec<String>,
-    tenants: Vec<Value>,
-    /// Frontegg sends metadata as a string holding JSON.
+    tenants: Vec<TenantDto>,
+    /// Frontegg sends metadata as a string holding a JSON object.
     metadata: String,
     vendor_metadata: Option<String>,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     last_login: Option<String>,
     sub_account_access_allowed: bool,
 }
 
-pub(super) fn tenant_dto(membership: &Membership) -> Value {
-    serde_json::json!({
-        "id": membership.tenant_id.to_string(),
-        "tenantId": membership.tenant_id.to_string(),
-        "name": membership.tenant_name,
-        "roles": membership.roles.iter().map(|key| role(key)).collect::<Vec<_>>(),
-        "deletedAt": null,
-        "metadata": null,
-        "isReseller": false,
-    })
+pub(super) fn tenant_dto(membership: &Membership) -> TenantDto {
+    TenantDto {
+        id: membership.tenant_id.to_string(),
+        tenant_id: membership.tenant_id.to_string(),
+        name: membership.tenant_name.clone(),
+        roles: membership.roles.iter().map(|key| role(key)).collect(),
+        deleted_at: None,
+        metadata: None,
+        is_reseller: false,
+    }
 }
 
-fn role(key: &str) -> RoleDto {
+pub(super) fn role(key: &str) -> RoleDto {
     RoleDto {
         id: key.to_owned(),
         key: key.to_owned(),
@@ -114,6 +149,19 @@ impl MeResponse {
 }
 
 /// `GET /resources/users/v2/me`: the user behind the access token.
+#[utoipa::path(
+    get,
+    path = "/users/v2/me",
+    operation_id = "me",
+    summary = "The user behind the access token",
+    responses(
+        (status = 200, description = "The user, with their tenants and roles", body = MeResponse),
+        (status = 401, response = InvalidAccessToken),
+        (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
+    ),
+    security(("accessToken" = [])),
+)]
 pub async fn me(
     request: HttpRequest,
     state: web::Data<AppState>,

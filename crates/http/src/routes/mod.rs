@@ -1,17 +1,18 @@
 //! One module per route, named for the use case it serves.
 
-mod auth_response;
-mod health;
-mod issue_vendor_token;
-mod log_in;
-mod log_out;
-mod me;
-mod my_tenants;
-mod public_configuration;
-mod refresh_session;
-mod sign_up;
-mod sign_up_with_username;
-mod well_known;
+pub(crate) mod api_docs;
+pub(crate) mod auth_response;
+pub(crate) mod health;
+pub(crate) mod issue_vendor_token;
+pub(crate) mod log_in;
+pub(crate) mod log_out;
+pub(crate) mod me;
+pub(crate) mod my_tenants;
+pub(crate) mod public_configuration;
+pub(crate) mod refresh_session;
+pub(crate) mod sign_up;
+pub(crate) mod sign_up_with_username;
+pub(crate) mod well_known;
 
 use actix_web::web;
 
@@ -19,7 +20,7 @@ use crate::rate_limit::RouteLimits;
 
 /// Clients call the identity routes under three prefixes: the documented server base, the
 /// web SDK's `/frontegg` form, and the bare form.
-const IDENTITY_PREFIXES: [&str; 3] = ["/identity", "/frontegg/identity", ""];
+pub(crate) const IDENTITY_PREFIXES: [&str; 3] = ["/identity", "/frontegg/identity", ""];
 
 /// Registers every route; `limits` guards the routes attackers hammer.
 pub(crate) fn configure(limits: RouteLimits) -> impl Fn(&mut web::ServiceConfig) {
@@ -39,7 +40,10 @@ pub(crate) fn configure(limits: RouteLimits) -> impl Fn(&mut web::ServiceConfig)
             )
             .route("/health/live", web::get().to(health::live))
             .route("/health/ready", web::get().to(health::ready))
-            .route("/metrics", web::get().to(health::metrics));
+            .route("/metrics", web::get().to(health::metrics))
+            .route(api_docs::OPENAPI_PATH, web::get().to(api_docs::openapi))
+            .route("/docs", web::get().to(api_docs::docs))
+            .route("/docs/{file:.*}", web::get().to(api_docs::docs_file));
     }
 }
 
@@ -81,7 +85,7 @@ fn identity_scope(prefix: &str, limits: &RouteLimits) -> actix_web::Scope {
         )
         .route(
             "/users/v1/me/tenants",
-            web::get().to(my_tenants::my_tenants),
+            web::get().to(my_tenants::my_tenants_v1),
         )
         .route(
             "/users/v1/me/authorization",

@@ -8,25 +8,49 @@ use latchkey_domain::{
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
 
 use super::auth_response::{AuthResponse, with_refresh_cookie};
 use crate::extract::JsonBody;
+use crate::openapi::responses::*;
 use crate::{ApiError, AppState};
 
 /// The sign-up body both sign-up routes take. Fields Latchkey does not support yet
 /// (`roleIds`, `invitationToken`, `recaptchaToken`, ...) are accepted and ignored.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SignUpBody {
+    /// Required on `signUp`, optional on `signUp/username`; unique, compared lower-cased.
+    #[schema(format = Email)]
     pub(super) email: Option<String>,
+    /// Required on `signUp/username`, optional on `signUp`; unique, compared lower-cased.
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,255}$")]
     pub(super) username: Option<String>,
+    /// `passwords.min_length` to `passwords.max_length` characters after NFKC
+    /// normalization, and not a common password.
+    #[schema(value_type = String, format = Password, required = true)]
     password: Option<SecretString>,
+    /// The name of the tenant the sign-up creates.
+    #[schema(value_type = String, required = true)]
     company_name: Option<String>,
+    /// `local`, the default, is the only provider.
     provider: Option<String>,
     name: Option<String>,
+    /// A JSON object, or a string holding one (what the SDKs send); at most 4 KiB.
+    #[schema(schema_with = metadata_schema)]
     metadata: Option<Value>,
     phone_number: Option<String>,
     profile_picture_url: Option<String>,
+}
+
+/// `metadata` is an object, a string holding one, or absent.
+fn metadata_schema() -> Schema {
+    let one_of = OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Object))
+        .item(ObjectBuilder::new().schema_type(Type::String))
+        .item(ObjectBuilder::new().schema_type(Type::Null));
+    Schema::OneOf(one_of.build())
 }
 
 impl SignUpBody {
@@ -98,11 +122,15 @@ impl SignUpBody {
 }
 
 /// Frontegg's `SignUpResponseDto`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SignUpResponse {
+    /// Always `false`: there is no activation step.
     should_activate: bool,
+    #[schema(format = Uuid)]
     user_id: String,
+    /// The tenant the sign-up created.
+    #[schema(format = Uuid)]
     tenant_id: String,
     auth_response: AuthResponse,
 }
@@ -118,6 +146,26 @@ pub(super) fn signed_up_response(state: &AppState, signed_up: &SignedUp) -> Http
 }
 
 /// `POST /resources/users/v1/signUp`: create a user, their tenant and a first session.
+#[utoipa::path(
+    post,
+    path = "/users/v1/signUp",
+    operation_id = "sign_up",
+    summary = "Create a user, their tenant and a first session",
+    request_body(content = SignUpBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Signed up and logged in; the refresh token is also set \
+            as the refresh cookie", body = SignUpResponse,
+            headers(("Set-Cookie" = String, description = "The refresh cookie"))),
+        (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 429, response = RateLimited),
+        (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
+    ),
+    security(()),
+)]
 pub async fn sign_up(
     state: web::Data<AppState>,
     body: JsonBody<SignUpBody>,

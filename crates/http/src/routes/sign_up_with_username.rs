@@ -2,8 +2,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use latchkey_application::SignUpWithUsername;
 use latchkey_domain::{EmailAddress, PasswordPolicy, Username, ValidationErrors};
 
+use super::sign_up::SignUpResponse;
 use super::sign_up::{SignUpBody, signed_up_response};
 use crate::extract::{JsonBody, bearer_token};
+use crate::openapi::responses::*;
 use crate::{ApiError, AppState};
 
 impl SignUpBody {
@@ -48,6 +50,29 @@ fn environment_token(request: &HttpRequest) -> Option<&str> {
 
 /// `POST /resources/users/v1/signUp/username`: sign up with a username; needs an
 /// environment token.
+#[utoipa::path(
+    post,
+    path = "/users/v1/signUp/username",
+    operation_id = "sign_up_with_username",
+    summary = "Sign up with a username; needs an environment token",
+    description = "The token is checked before the body is validated (a body that is not \
+        JSON, too large or of another media type is refused first).",
+    request_body(content = SignUpBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Signed up and logged in; the refresh token is also set \
+            as the refresh cookie", body = SignUpResponse,
+            headers(("Set-Cookie" = String, description = "The refresh cookie"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = InvalidEnvironmentToken),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 429, response = RateLimited),
+        (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
+    ),
+    security(("environmentToken" = []), ("environmentTokenHeader" = [])),
+)]
 pub async fn sign_up_with_username(
     request: HttpRequest,
     state: web::Data<AppState>,
