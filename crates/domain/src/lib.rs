@@ -23,6 +23,6 @@ pub use metadata::Metadata;
 pub use password::{Password, PasswordHash, PasswordPolicy};
 pub use refresh_token::{REFRESH_TOKEN_BYTES, RefreshToken, RefreshTokenHash, SealedRefreshToken};
 pub use text::{OptionalText, TenantName};
-pub use throttle::{LockoutPolicy, ThrottleState};
+pub use throttle::{CountedAttempt, LockoutPolicy, ThrottleState};
 pub use username::Username;
 pub use validation::{FieldError, ValidationErrors};

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use latchkey_application::ports::{LoginThrottle, StoreError};
-use latchkey_domain::{LockoutPolicy, ThrottleState};
+use latchkey_domain::{CountedAttempt, LockoutPolicy, ThrottleState};
 
 use crate::PgStore;
 use crate::errors::{self, PgError};
@@ -37,17 +37,17 @@ impl LoginThrottle for PgStore {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn record_failure(
+    async fn count_attempt(
         &self,
         key: &str,
         policy: &LockoutPolicy,
         now: DateTime<Utc>,
-    ) -> Result<ThrottleState, StoreError> {
+    ) -> Result<CountedAttempt, StoreError> {
         let mut connection = self.connection().await?;
-        let next = connection
+        let counted = connection
             .transaction::<_, PgError, _>(|conn| {
                 async move {
-                    // The row is created if missing, then locked, so that concurrent failures
+                    // The row is created if missing, then locked, so that concurrent attempts
                     // for one key are counted one after another.
                     diesel::insert_into(login_throttle::table)
                         .values((
@@ -64,7 +64,8 @@ impl LoginThrottle for PgStore {
                         .for_update()
                         .first(conn)
                         .await?;
-                    let next = state(current).after_failure(policy, now);
+                    let counted = state(current).count_attempt(policy, now);
+                    let next = counted.state;
                     diesel::update(login_throttle::table.find(key))
                         .set((
                             login_throttle::failures
@@ -74,12 +75,12 @@ impl LoginThrottle for PgStore {
                         ))
                         .execute(conn)
                         .await?;
-                    Ok(next)
+                    Ok(counted)
                 }
                 .scope_boxed()
             })
             .await?;
-        Ok(next)
+        Ok(counted)
     }
 
     #[tracing::instrument(skip_all)]

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 use latchkey_application::ports::{LoginThrottle, StoreError};
-use latchkey_domain::{LockoutPolicy, ThrottleState};
+use latchkey_domain::{CountedAttempt, LockoutPolicy, ThrottleState};
 
 use crate::SqliteStore;
 use crate::errors::SqliteError;
@@ -19,18 +19,19 @@ impl LoginThrottle for SqliteStore {
         self.read(move |conn| find(conn, &key)).await
     }
 
-    // The write transaction serializes failures for every key, so each one reads the
-    // count the previous one stored: concurrent failures are all counted.
+    // The write transaction serializes attempts for every key, so each one reads the
+    // count the previous one stored: concurrent attempts are all counted.
     #[tracing::instrument(skip_all)]
-    async fn record_failure(
+    async fn count_attempt(
         &self,
         key: &str,
         policy: &LockoutPolicy,
         now: DateTime<Utc>,
-    ) -> Result<ThrottleState, StoreError> {
+    ) -> Result<CountedAttempt, StoreError> {
         let (key, policy) = (key.to_owned(), *policy);
         self.write(move |conn| {
-            let next = find(conn, &key)?.after_failure(&policy, now);
+            let counted = find(conn, &key)?.count_attempt(&policy, now);
+            let next = counted.state;
             let failures = i32::try_from(next.failures).unwrap_or(i32::MAX);
             diesel::insert_into(login_throttle::table)
                 .values((
@@ -47,7 +48,7 @@ impl LoginThrottle for SqliteStore {
                     login_throttle::updated_at.eq(excluded(login_throttle::updated_at)),
                 ))
                 .execute(conn)?;
-            Ok(next)
+            Ok(counted)
         })
         .await
     }

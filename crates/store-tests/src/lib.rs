@@ -70,7 +70,7 @@ macro_rules! store_contract_tests {
             a_revoked_session_no_longer_rotates,
             nodes_starting_together_agree_on_one_signing_key,
             a_rotated_key_stays_published_until_it_expires,
-            concurrent_login_failures_are_all_counted,
+            concurrent_login_attempts_are_all_counted,
             cleared_failures_are_forgotten,
         );
     };

@@ -8,35 +8,45 @@ use latchkey_domain::{LockoutPolicy, ThrottleState};
 use crate::fixtures::now;
 use crate::{TestResult, TestStore, race};
 
-pub async fn concurrent_login_failures_are_all_counted(db: &impl TestStore) -> TestResult {
+pub async fn concurrent_login_attempts_are_all_counted(db: &impl TestStore) -> TestResult {
     let policy = LockoutPolicy {
         max_attempts: 10,
         lock_for: Duration::from_secs(900),
     };
     let at = now();
-    let failures = race(10, |_| {
+    let attempts = race(15, |_| {
         let store = db.store().clone();
         async move {
             store
-                .record_failure("email:ann@example.com", &policy, at)
+                .count_attempt("email:ann@example.com", &policy, at)
                 .await
         }
     })
     .await?;
     let mut counts = Vec::new();
-    for failure in failures {
-        counts.push(failure?.failures);
+    let mut refused = 0;
+    for attempt in attempts {
+        let attempt = attempt?;
+        if attempt.admitted {
+            counts.push(attempt.state.failures);
+        } else {
+            refused += 1;
+        }
     }
 
     counts.sort_unstable();
     assert_eq!(
         counts,
         (1..=10).collect::<Vec<_>>(),
-        "each failure saw the one before"
+        "each attempt saw the one before"
+    );
+    assert_eq!(
+        refused, 5,
+        "no more than the policy's attempts are admitted"
     );
     let stored = db.store().find_throttle("email:ann@example.com").await?;
     assert_eq!(stored.failures, 10);
-    assert!(stored.is_locked_at(at), "the tenth failure locks");
+    assert!(stored.is_locked_at(at), "the tenth attempt locks");
     let other = db.store().find_throttle("email:bob@example.com").await?;
     assert_eq!(other, ThrottleState::default(), "keys are counted apart");
     Ok(())
@@ -45,8 +55,8 @@ pub async fn concurrent_login_failures_are_all_counted(db: &impl TestStore) -> T
 pub async fn cleared_failures_are_forgotten(db: &impl TestStore) -> TestResult {
     let policy = LockoutPolicy::default();
     let key = "username:ann";
-    db.store().record_failure(key, &policy, now()).await?;
-    db.store().record_failure(key, &policy, now()).await?;
+    db.store().count_attempt(key, &policy, now()).await?;
+    db.store().count_attempt(key, &policy, now()).await?;
     assert_eq!(db.store().find_throttle(key).await?.failures, 2);
 
     db.store().clear_failures(key).await?;

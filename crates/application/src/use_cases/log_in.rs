@@ -29,7 +29,7 @@ impl Identity {
         attempt: LogIn,
     ) -> Result<Authenticated, IdentityError> {
         let throttle_key = attempt.identifier.throttle_key();
-        let failures_so_far = self.refuse_if_locked(&throttle_key).await?;
+        let last_before_lock = self.count_attempt(&throttle_key).await?;
 
         let credentials = self
             .ports
@@ -43,14 +43,16 @@ impl Identity {
         let verification = self.ports.hasher.verify(attempt.password, hash).await?;
         let (Some(user_id), Verification::Match { rehashed }) = (user_id, verification) else {
             tracing::info!("login refused: invalid credentials");
-            self.record_failure(&throttle_key).await?;
+            if last_before_lock {
+                tracing::warn!("identifier locked after repeated login failures");
+            }
             return Err(IdentityError::InvalidCredentials);
         };
 
         if let Some(rehashed) = rehashed {
             self.store_rehashed_password(user_id, &rehashed).await;
         }
-        if failures_so_far > 0 {
+        if self.settings.lockout.is_some() {
             self.ports.throttle.clear_failures(&throttle_key).await?;
         }
         let now = self.ports.clock.now();
@@ -67,17 +69,25 @@ impl Identity {
         self.authenticated(principal, refresh_token, now)
     }
 
-    /// Refuses a locked identifier before any hashing; returns its failures so far.
-    async fn refuse_if_locked(&self, throttle_key: &str) -> Result<u32, IdentityError> {
-        if self.settings.lockout.is_none() {
-            return Ok(0);
-        }
-        let state = self.ports.throttle.find_throttle(throttle_key).await?;
-        if state.is_locked_at(self.ports.clock.now()) {
+    /// Counts the attempt as a failure before any hashing, and refuses it when the
+    /// identifier is locked; a success clears the count afterwards. Counting first, not
+    /// after the hash, is what stops concurrent guesses from all passing a check made
+    /// before any of them failed. Answers whether this attempt is the last one allowed.
+    async fn count_attempt(&self, throttle_key: &str) -> Result<bool, IdentityError> {
+        let Some(policy) = &self.settings.lockout else {
+            return Ok(false);
+        };
+        let now = self.ports.clock.now();
+        let counted = self
+            .ports
+            .throttle
+            .count_attempt(throttle_key, policy, now)
+            .await?;
+        if !counted.admitted {
             tracing::info!("login refused: identifier locked");
             return Err(IdentityError::Locked);
         }
-        Ok(state.failures)
+        Ok(counted.is_last_before_lock())
     }
 
     /// Upgrades a hash made with outdated parameters. A failure costs only the upgrade, never
@@ -94,21 +104,5 @@ impl Identity {
                 tracing::warn!(error.cause = %error, "could not store a rehashed password")
             }
         }
-    }
-
-    async fn record_failure(&self, throttle_key: &str) -> Result<(), IdentityError> {
-        let Some(policy) = &self.settings.lockout else {
-            return Ok(());
-        };
-        let now = self.ports.clock.now();
-        let state = self
-            .ports
-            .throttle
-            .record_failure(throttle_key, policy, now)
-            .await?;
-        if state.is_locked_at(now) {
-            tracing::warn!("identifier locked after repeated login failures");
-        }
-        Ok(())
     }
 }

@@ -139,3 +139,44 @@ async fn with_lockout_off_failures_never_lock(
     assert_eq!(response.status(), StatusCode::OK);
     Ok(())
 }
+
+#[rstest]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_guesses_get_no_more_attempts_than_the_lock_allows(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_locking_app(store, 900).await?;
+    app.signed_up("ann@example.com").await?;
+    let guesses: Vec<Value> = (0..12)
+        .map(|n| json!({"email": "ann@example.com", "password": format!("guess number {n}")}))
+        .collect();
+
+    let answers = futures_util::future::join_all(guesses.iter().map(|g| app.log_in(g))).await;
+    let mut statuses = Vec::new();
+    for answer in answers {
+        statuses.push(answer?.status());
+    }
+
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let locked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::FORBIDDEN)
+        .count();
+    assert_eq!(
+        (checked, locked),
+        (3, 9),
+        "only the policy's three attempts reach the password check: {statuses:?}"
+    );
+    let right = app
+        .log_in(&json!({"email": "ann@example.com", "password": PASSWORD}))
+        .await?;
+    assert_eq!(
+        right.status(),
+        StatusCode::FORBIDDEN,
+        "then even the right one waits"
+    );
+    Ok(())
+}
