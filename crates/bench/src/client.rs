@@ -43,7 +43,10 @@ impl Api {
 
     /// Rotates `token`; returns its successor.
     pub async fn refresh(&self, token: &str) -> anyhow::Result<String> {
-        let url = format!("{}/identity/resources/auth/v1/user/token/refresh", self.base_url);
+        let url = format!(
+            "{}/identity/resources/auth/v1/user/token/refresh",
+            self.base_url
+        );
         let reply = self.post(&url, &json!({}), Some(token), 200).await?;
         refresh_token(&reply)
     }

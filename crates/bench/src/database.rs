@@ -82,7 +82,9 @@ impl Admin {
 
 /// The URL with its database (the last path segment) replaced.
 fn with_database(url: &str, database: &str) -> String {
-    let (without_query, query) = url.split_once('?').map_or((url, None), |(u, q)| (u, Some(q)));
+    let (without_query, query) = url
+        .split_once('?')
+        .map_or((url, None), |(u, q)| (u, Some(q)));
     let base = match without_query.rsplit_once('/') {
         Some((base, _)) if base.contains("://") => base,
         _ => without_query,

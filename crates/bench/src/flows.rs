@@ -87,7 +87,9 @@ fn email(worker: usize, index: u64) -> String {
 
 /// Each worker signs up new users, one after another.
 pub async fn sign_ups(api: &Api, workers: usize, limits: Limits) -> Outcome {
-    let states = (0..workers).map(|worker| (api.clone(), worker, 0)).collect();
+    let states = (0..workers)
+        .map(|worker| (api.clone(), worker, 0))
+        .collect();
     closed_loop(states, limits, |(api, worker, next)| async move {
         let result = api.sign_up(&email(worker, next)).await.map(drop);
         ((api, worker, next + 1), result)
@@ -97,7 +99,9 @@ pub async fn sign_ups(api: &Api, workers: usize, limits: Limits) -> Outcome {
 
 /// Each worker logs one user (the first its sign-up worker created) in, again and again.
 pub async fn log_ins(api: &Api, workers: usize, limits: Limits) -> Outcome {
-    let states = (0..workers).map(|worker| (api.clone(), email(worker, 0))).collect();
+    let states = (0..workers)
+        .map(|worker| (api.clone(), email(worker, 0)))
+        .collect();
     closed_loop(states, limits, |(api, email)| async move {
         let result = api.log_in(&email).await.map(drop);
         ((api, email), result)
@@ -173,7 +177,10 @@ pub async fn mix(workers: Vec<MixWorker>, limits: Limits) -> Outcome {
         let result = match worker.random % 20 {
             0 => {
                 worker.signed_up += 1;
-                let email = format!("mix-{}-{}@bench.example.com", worker.worker, worker.signed_up);
+                let email = format!(
+                    "mix-{}-{}@bench.example.com",
+                    worker.worker, worker.signed_up
+                );
                 worker.api.sign_up(&email).await.map(drop)
             }
             1..=3 => worker.api.log_in(&worker.user).await.map(|token| {

@@ -70,8 +70,14 @@ impl Args {
         };
         Ok(Plan {
             smoke: self.smoke,
-            flow: Limits { duration: flow, max_requests },
-            bound: Limits { duration: bound, max_requests },
+            flow: Limits {
+                duration: flow,
+                max_requests,
+            },
+            bound: Limits {
+                duration: bound,
+                max_requests,
+            },
             pgbench_window: bound,
             concurrency: Concurrency {
                 sign_ups: 8,

@@ -87,7 +87,10 @@ pub async fn refresh_transactions(
 
     let output = child.wait_with_output()?;
     if !output.status.success() {
-        bail!("pgbench failed: {}", String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "pgbench failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let transactions = count_logged_between(work_dir, from, to)?;
     if transactions == 0 {

@@ -28,7 +28,9 @@ pub fn cpu_time(pid: u32) -> Option<Duration> {
     let utime: u64 = fields.get(11)?.parse().ok()?;
     let stime: u64 = fields.get(12)?.parse().ok()?;
     let ticks = utime + stime;
-    Some(Duration::from_nanos(ticks * 1_000_000_000 / ticks_per_second()))
+    Some(Duration::from_nanos(
+        ticks * 1_000_000_000 / ticks_per_second(),
+    ))
 }
 
 /// On-CPU time of the calling thread, to the nanosecond (from the scheduler's statistics).

@@ -87,8 +87,16 @@ fn bounds_table(out: &mut String, figures: &Figures) {
         crate::bounds::cores(),
         figures.argon2_bound_per_second
     );
-    let _ = writeln!(out, "{}", hash_row("one hash, Rust (`argon2` crate)", &Ok(figures.rust_hash)));
-    let _ = writeln!(out, "{}", hash_row("one hash, C reference (argon2-cffi)", &figures.c_hash));
+    let _ = writeln!(
+        out,
+        "{}",
+        hash_row("one hash, Rust (`argon2` crate)", &Ok(figures.rust_hash))
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        hash_row("one hash, C reference (argon2-cffi)", &figures.c_hash)
+    );
     match &figures.pgbench {
         Ok(cost) => {
             let _ = writeln!(
@@ -100,7 +108,10 @@ fn bounds_table(out: &mut String, figures: &Figures) {
             );
         }
         Err(reason) => {
-            let _ = writeln!(out, "| pgbench, refresh-shaped transaction | skipped: {reason} |");
+            let _ = writeln!(
+                out,
+                "| pgbench, refresh-shaped transaction | skipped: {reason} |"
+            );
         }
     }
     let _ = writeln!(
@@ -121,29 +132,52 @@ fn bounds_table(out: &mut String, figures: &Figures) {
 }
 
 fn ratios_table(out: &mut String, figures: &Figures) {
-    let _ = writeln!(out, "| ratio (DESIGN 8) | value | target | |\n|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| ratio (DESIGN 8) | value | target | |\n|---|---|---|---|"
+    );
     let bound = figures.argon2_bound_per_second;
-    let per_second = |name| figures.flow(name).map_or(0.0, |flow| flow.outcome.per_second());
+    let per_second = |name| {
+        figures
+            .flow(name)
+            .map_or(0.0, |flow| flow.outcome.per_second())
+    };
     let row = |out: &mut String, name: &str, value: String, target: &str, met: Option<bool>| {
         let met = met.map_or("not measured", verdict);
         let _ = writeln!(out, "| {name} | {value} | {target} | {met} |");
     };
 
     let login = per_second("login") / bound;
-    row(out, "login/s ÷ Argon2 bound", format!("{login:.3}"), "≥ 0.90", Some(login >= 0.9));
+    row(
+        out,
+        "login/s ÷ Argon2 bound",
+        format!("{login:.3}"),
+        "≥ 0.90",
+        Some(login >= 0.9),
+    );
 
-    let hash_ratio = figures.c_hash.as_ref().ok().map(|c| {
-        figures.rust_hash.cpu.as_secs_f64() / c.cpu.as_secs_f64()
-    });
+    let hash_ratio = figures
+        .c_hash
+        .as_ref()
+        .ok()
+        .map(|c| figures.rust_hash.cpu.as_secs_f64() / c.cpu.as_secs_f64());
     let value = hash_ratio.map_or("—".into(), |ratio| format!("{ratio:.3}"));
-    row(out, "Rust hash CPU ÷ C hash CPU", value, "≤ 1.00", hash_ratio.map(|r| r <= 1.0));
+    row(
+        out,
+        "Rust hash CPU ÷ C hash CPU",
+        value,
+        "≤ 1.00",
+        hash_ratio.map(|r| r <= 1.0),
+    );
 
     let parts = figures
         .pgbench
         .as_ref()
         .ok()
         .map(|pg| pg.cpu + figures.signature.cpu);
-    let refresh = figures.flow("refresh").map(|flow| flow.server_cpu_per_request());
+    let refresh = figures
+        .flow("refresh")
+        .map(|flow| flow.server_cpu_per_request());
     let refresh_ratio = parts
         .zip(refresh)
         .map(|(parts, refresh)| refresh.as_secs_f64() / parts.as_secs_f64());
@@ -157,16 +191,40 @@ fn ratios_table(out: &mut String, figures: &Figures) {
     );
 
     let sign_up = per_second("sign-up") / bound;
-    row(out, "sign-up/s ÷ Argon2 bound", format!("{sign_up:.3}"), "≥ 0.85", Some(sign_up >= 0.85));
+    row(
+        out,
+        "sign-up/s ÷ Argon2 bound",
+        format!("{sign_up:.3}"),
+        "≥ 0.85",
+        Some(sign_up >= 0.85),
+    );
 
     let p99 = figures
         .flow("refresh at 80 %")
         .map(|flow| flow.outcome.percentile(99.0));
     let value = p99.map_or("—".into(), |p99| format!("{} ms", ms(p99)));
-    row(out, "refresh p99 at 80 % of max", value, "< 25 ms", p99.map(|p| p < Duration::from_millis(25)));
+    row(
+        out,
+        "refresh p99 at 80 % of max",
+        value,
+        "< 25 ms",
+        p99.map(|p| p < Duration::from_millis(25)),
+    );
 
     let rss = figures.rss_after_start_kib.max(figures.rss_after_load_kib);
-    row(out, "idle RSS (larger of the two)", format!("{} MiB", mib(rss)), "< 30 MB", Some(rss * 1024 < 30_000_000));
+    row(
+        out,
+        "idle RSS (larger of the two)",
+        format!("{} MiB", mib(rss)),
+        "< 30 MB",
+        Some(rss * 1024 < 30_000_000),
+    );
     let ready = figures.start_to_ready;
-    row(out, "start to ready", format!("{} ms", ms(ready)), "< 1 s", Some(ready < Duration::from_secs(1)));
+    row(
+        out,
+        "start to ready",
+        format!("{} ms", ms(ready)),
+        "< 1 s",
+        Some(ready < Duration::from_secs(1)),
+    );
 }

@@ -132,7 +132,11 @@ async fn run_flows(plan: &Plan, target: &Target<'_>) -> anyhow::Result<(Vec<Flow
 
     for flow in &figures {
         if let Some(error) = &flow.outcome.first_error {
-            bail!("{} failed {} times, first: {error}", flow.name, flow.outcome.failed);
+            bail!(
+                "{} failed {} times, first: {error}",
+                flow.name,
+                flow.outcome.failed
+            );
         }
     }
     Ok((figures, rate))
@@ -145,7 +149,9 @@ async fn run_pgbench(
 ) -> anyhow::Result<Result<TransactionCost, Skipped>> {
     let Some(pgbench) = pgbench::locate() else {
         if plan.smoke {
-            return Ok(Err("pgbench is not installed (not on PATH nor in pg_config --bindir)".into()));
+            return Ok(Err(
+                "pgbench is not installed (not on PATH nor in pg_config --bindir)".into(),
+            ));
         }
         bail!("pgbench is not installed (not on PATH nor in pg_config --bindir)");
     };

@@ -112,7 +112,9 @@ impl Drop for ServerProcess {
 /// The `latchkey` binary next to this one (both are built into the same target directory).
 pub fn sibling_binary(name: &str) -> anyhow::Result<PathBuf> {
     let current = std::env::current_exe()?;
-    let directory = current.parent().context("no directory for the executable")?;
+    let directory = current
+        .parent()
+        .context("no directory for the executable")?;
     let candidates = [directory.join(name), directory.join("..").join(name)];
     candidates
         .into_iter()

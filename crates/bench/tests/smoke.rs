@@ -10,7 +10,10 @@ fn a_smoke_run_reports_every_figure() -> Result<(), Box<dyn std::error::Error>> 
         .output()?;
     let report = String::from_utf8(output.stdout)?;
     let errors = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "the smoke run failed: {errors}\n{report}");
+    assert!(
+        output.status.success(),
+        "the smoke run failed: {errors}\n{report}"
+    );
 
     let figures = [
         "| sign-up |",
@@ -33,7 +36,10 @@ fn a_smoke_run_reports_every_figure() -> Result<(), Box<dyn std::error::Error>> 
         "refresh p99 at 80 % of max",
     ];
     for figure in figures {
-        assert!(report.contains(figure), "no `{figure}` in the report:\n{report}");
+        assert!(
+            report.contains(figure),
+            "no `{figure}` in the report:\n{report}"
+        );
     }
     Ok(())
 }
