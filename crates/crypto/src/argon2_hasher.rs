@@ -123,23 +123,40 @@ impl Argon2PasswordHasher {
         };
 
         let inner = Arc::clone(&self.inner);
-        self.busy.fetch_add(1, Ordering::SeqCst);
-        self.inner.memory.mark_busy();
-        let output = tokio::task::spawn_blocking(move || {
+        let _running = Running::start(self);
+        tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let started = Instant::now();
             let output = work(&inner);
             metrics::histogram!("latchkey_hash_duration_seconds").record(started.elapsed());
             output
         })
-        .await;
-        // Under load the next hash reuses this memory; once hashing stops, it goes back to
-        // the system so that an idle server stays small.
-        let still_busy = self.busy.fetch_sub(1, Ordering::SeqCst) - 1;
-        if still_busy == 0 && self.waiting.load(Ordering::SeqCst) == 0 {
-            Arc::clone(&self.inner.memory).release_later(RELEASE_MEMORY_AFTER);
+        .await
+        .map_err(|_| HashError::Unexpected("hashing task panicked".into()))
+    }
+}
+
+/// Counts a hash as running until dropped, also when the request awaiting it goes away.
+/// The last one out schedules the release of the hashing memory: under load the next hash
+/// reuses it; once hashing stops, it goes back to the system so an idle server stays small.
+struct Running<'a> {
+    hasher: &'a Argon2PasswordHasher,
+}
+
+impl<'a> Running<'a> {
+    fn start(hasher: &'a Argon2PasswordHasher) -> Self {
+        hasher.busy.fetch_add(1, Ordering::SeqCst);
+        hasher.inner.memory.mark_busy();
+        Self { hasher }
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        let still_busy = self.hasher.busy.fetch_sub(1, Ordering::SeqCst) - 1;
+        if still_busy == 0 && self.hasher.waiting.load(Ordering::SeqCst) == 0 {
+            Arc::clone(&self.hasher.inner.memory).release_later(RELEASE_MEMORY_AFTER);
         }
-        output.map_err(|_| HashError::Unexpected("hashing task panicked".into()))
     }
 }
 
@@ -248,7 +265,11 @@ impl MemoryPool {
     /// Frees every buffer after `delay`, unless hashing resumed (and went idle again) since.
     fn release_later(self: Arc<Self>, delay: Duration) {
         let generation = self.idle_since.fetch_add(1, Ordering::SeqCst) + 1;
-        tokio::spawn(async move {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            self.lock().clear();
+            return;
+        };
+        runtime.spawn(async move {
             tokio::time::sleep(delay).await;
             if self.idle_since.load(Ordering::SeqCst) == generation {
                 self.lock().clear();
