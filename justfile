@@ -25,3 +25,9 @@ lint:
 # Everything CI runs.
 ci:
     .ci/run
+
+# Benchmark against the machine's limits (release build, Postgres on 127.0.0.1:5432);
+# writes target/bench/report.md. BENCHMARKS.md explains the figures.
+bench *ARGS:
+    cargo build --release -p latchkey-server -p latchkey-bench
+    target/release/latchkey-bench {{ARGS}}

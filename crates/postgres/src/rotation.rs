@@ -5,6 +5,8 @@
 //! rest wake to find it consumed and answer with the same sealed successor. What to do with
 //! the token is decided by the application's rotation rules; this file locks and writes.
 
+use std::pin::Pin;
+
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use latchkey_application::ports::{
@@ -13,10 +15,14 @@ use latchkey_application::ports::{
 use latchkey_domain::Principal;
 
 use crate::errors::PgError;
-use crate::models::{RefreshTokenRow, SessionRow};
+use crate::models::{NewRefreshTokenRow, RefreshTokenRow, SessionRow};
 use crate::principal::load_account;
 use crate::schema::{refresh_tokens, sessions};
-use crate::sessions::{insert_refresh_token, revoke};
+use crate::sessions::revoke;
+
+// Boxed with concrete types, as in `principal.rs`: inside the transaction's higher-ranked
+// closure rustc cannot otherwise prove the joined futures `Send`.
+type Writing<'a> = Pin<Box<dyn Future<Output = QueryResult<usize>> + Send + 'a>>;
 
 // Every path returns `Ok`: a revocation for reuse must commit, and the refusals have
 // written nothing, so committing them is harmless.
@@ -74,21 +80,32 @@ async fn consume(
     moves_session: bool,
 ) -> Result<(), PgError> {
     let presented = rotation.presented.0.as_slice();
-    diesel::update(refresh_tokens::table.find(presented))
-        .set((
-            refresh_tokens::consumed_at.eq(rotation.now),
-            refresh_tokens::sealed_successor.eq(rotation.sealed_successor.0.as_slice()),
-        ))
-        .execute(conn)
-        .await?;
-
-    let session_id = principal.session_id;
-    let successor = &rotation.successor;
-    let parent = Some(&rotation.presented);
-    insert_refresh_token(conn, session_id, successor, parent, rotation.now).await?;
+    let consumed: Writing<'_> = Box::pin(
+        diesel::update(refresh_tokens::table.find(presented))
+            .set((
+                refresh_tokens::consumed_at.eq(rotation.now),
+                refresh_tokens::sealed_successor.eq(rotation.sealed_successor.0.as_slice()),
+            ))
+            .execute(conn),
+    );
+    let successor = NewRefreshTokenRow {
+        hash: &rotation.successor.hash.0,
+        session_id: principal.session_id.as_uuid(),
+        parent_hash: Some(presented),
+        issued_at: rotation.now,
+        expires_at: rotation.successor.expires_at,
+    };
+    let inserted: Writing<'_> = Box::pin(
+        diesel::insert_into(refresh_tokens::table)
+            .values(successor)
+            .execute(conn),
+    );
+    // Polled together, the two writes share one round trip (diesel-async pipelines them);
+    // Postgres still runs them in order, inside this transaction.
+    tokio::try_join!(consumed, inserted)?;
 
     if moves_session {
-        diesel::update(sessions::table.find(session_id.as_uuid()))
+        diesel::update(sessions::table.find(principal.session_id.as_uuid()))
             .set(sessions::tenant_id.eq(principal.active_tenant.as_uuid()))
             .execute(conn)
             .await?;
