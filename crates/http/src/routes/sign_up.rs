@@ -83,7 +83,7 @@ impl SignUpBody {
             self.phone_number.as_deref(),
             64,
         ));
-        let picture = OptionalText::parse(
+        let picture = OptionalText::parse_web_url(
             "profilePictureUrl",
             self.profile_picture_url.as_deref(),
             4095,

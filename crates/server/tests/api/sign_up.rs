@@ -153,6 +153,16 @@ async fn invalid_sign_ups_are_400s_that_name_the_field_and_create_nothing(
         ),
         ("metadata a number", with("metadata", json!(42)), "metadata"),
         (
+            "a script as the picture URL",
+            with("profilePictureUrl", json!("javascript:alert(1)")),
+            "profilePictureUrl",
+        ),
+        (
+            "a right-to-left override in the company",
+            with("companyName", json!("Acme\u{202E}gnp.exe")),
+            "companyName",
+        ),
+        (
             "NUL in the name",
             with("name", json!("Ann\u{0}Lee")),
             "name",
