@@ -72,6 +72,7 @@ macro_rules! store_contract_tests {
             a_rotated_key_stays_published_until_it_expires,
             concurrent_login_attempts_are_all_counted,
             cleared_failures_are_forgotten,
+            attempts_counted_while_successes_clear_never_fail,
         );
     };
     (@each $create:path; $($check:ident),* $(,)?) => {

@@ -67,3 +67,25 @@ pub async fn cleared_failures_are_forgotten(db: &impl TestStore) -> TestResult {
     db.store().clear_failures(key).await?;
     Ok(())
 }
+
+pub async fn attempts_counted_while_successes_clear_never_fail(db: &impl TestStore) -> TestResult {
+    let policy = LockoutPolicy::default();
+    let key = "email:ann@example.com";
+    let at = now();
+    let outcomes = race(24, |index| {
+        let store = db.store().clone();
+        async move {
+            if index % 2 == 0 {
+                store.count_attempt(key, &policy, at).await.map(|_| ())
+            } else {
+                store.clear_failures(key).await
+            }
+        }
+    })
+    .await?;
+
+    for outcome in outcomes {
+        outcome?;
+    }
+    Ok(())
+}
