@@ -135,8 +135,8 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<JsonBody<T>, ApiError> {
 /// serde's own messages are no good here: they quote the offending value ("invalid type:
 /// string \"...\"", which could be a password) and name Rust types ("expected struct
 /// LogInBody"), and serde_json does not say which field failed. So the body is looked at
-/// again as plain JSON (only on this error path): a body that is not an object is said to
-/// be one, and otherwise each field alone is tried against `T` to find the one that fails.
+/// again as plain JSON (only on this error path): a body that is not an object is told it
+/// must be one; otherwise each field alone is tried against `T` to find the one that fails.
 fn shape_message<T: DeserializeOwned>(body: &[u8], error: &serde_json::Error) -> String {
     let message = error.to_string();
     let message = message.split(" at line ").next().unwrap_or_default();

@@ -26,8 +26,8 @@ fn method_label(method: &Method) -> &'static str {
     }
 }
 
-/// The `route` of metrics and logs: the matched route template, never the raw path, so
-/// that random paths add no series.
+/// The `route` of metrics and logs for a path no route serves. Otherwise it is the matched
+/// route template, never the raw path, so that random paths add no series.
 const UNMATCHED_ROUTE: &str = "<unmatched>";
 
 /// Gives every request a fresh trace id (32 hex characters), runs it inside a span that
