@@ -8,6 +8,7 @@ use actix_web::web::{Bytes, BytesMut, Data};
 use actix_web::{FromRequest, HttpRequest};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 
 use crate::{ApiError, AppState, ErrorCode};
 
@@ -26,6 +27,18 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        Self::read(request, payload.take())
+    }
+}
+
+impl<T: DeserializeOwned + 'static> JsonBody<T> {
+    /// Reads `payload` with the rules above. For a handler that must check something else
+    /// (a credential) before the body is looked at: it takes the raw `web::Payload` and
+    /// calls this once the check has passed.
+    pub fn read(
+        request: &HttpRequest,
+        mut payload: Payload,
+    ) -> Pin<Box<dyn Future<Output = Result<Self, ApiError>>>> {
         let limit = request
             .app_data::<Data<AppState>>()
             .map_or(16 * 1024, |state| state.body_limit);
@@ -35,7 +48,6 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.parse::<usize>().ok());
         let is_json = is_json_content_type(request);
-        let mut payload = payload.take();
 
         Box::pin(async move {
             if declared_length.is_some_and(|length| length > limit) {
@@ -112,38 +124,142 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<JsonBody<T>, ApiError> {
         Err(error) if error.is_data() => Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             ErrorCode::Validation,
-            shape_message(&error.to_string()),
+            shape_message::<T>(body, &error),
         )),
         Err(_) => Err(ApiError::invalid_json()),
     }
 }
 
-// serde's messages quote the offending value ("invalid type: string \"...\""), which could
-// be a password; keep only what was expected.
-fn shape_message(serde_message: &str) -> String {
-    let message = serde_message.split(" at line ").next().unwrap_or_default();
-    if message.starts_with("missing field") {
-        return message.to_owned();
+/// Says what is wrong with well-formed JSON of the wrong shape, in the client's terms.
+///
+/// serde's own messages are no good here: they quote the offending value ("invalid type:
+/// string \"...\"", which could be a password) and name Rust types ("expected struct
+/// LogInBody"), and serde_json does not say which field failed. So the body is looked at
+/// again as plain JSON (only on this error path): a body that is not an object is told it
+/// must be one; otherwise each field alone is tried against `T` to find the one that fails.
+fn shape_message<T: DeserializeOwned>(body: &[u8], error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    let message = message.split(" at line ").next().unwrap_or_default();
+    if let Some(field) = quoted_field(message, "missing field ") {
+        return format!("{field} is required");
     }
-    match message.split_once(", expected ") {
-        Some((_, expected)) => format!("A field has the wrong type: expected {expected}"),
+    if let Some(field) = quoted_field(message, "duplicate field ") {
+        return format!("{field} appears more than once");
+    }
+    let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
+        return "The request body must be a JSON object".to_owned();
+    };
+    let failing = fields.into_iter().find_map(|(name, value)| {
+        let alone = Value::Object(Map::from_iter([(name.clone(), value)]));
+        let error = serde_json::from_value::<T>(alone).err()?;
+        let message = error.to_string();
+        (!message.starts_with("missing field ")).then(|| (name, expected_kind(&message)))
+    });
+    match failing {
+        Some((name, Some(kind))) => format!("{name} must be {kind}"),
+        Some((name, None)) => format!("{name} has the wrong type"),
         None => "The request body does not have the expected shape".to_owned(),
+    }
+}
+
+/// The field name in serde's "missing field `email`" (which names no type and no value).
+fn quoted_field<'m>(message: &'m str, prefix: &str) -> Option<&'m str> {
+    let name = message.strip_prefix(prefix)?.strip_prefix('`')?;
+    name.strip_suffix('`')
+}
+
+/// The JSON kind serde expected, from the end of its message (`..., expected a string`),
+/// or `None` when it expected something only a Rust type name would describe.
+fn expected_kind(serde_message: &str) -> Option<&'static str> {
+    let (_, expected) = serde_message.rsplit_once(", expected ")?;
+    let expected = expected.split(" at line ").next().unwrap_or_default();
+    let is_number = expected.contains("integer")
+        || expected.contains("number")
+        || expected.contains("float")
+        || matches!(
+            expected,
+            "u8" | "u16" | "u32" | "u64" | "i8" | "i16" | "i32" | "i64" | "f32" | "f64"
+        );
+    if expected.contains("string") {
+        Some("a string")
+    } else if is_number {
+        Some("a number")
+    } else if expected.contains("bool") {
+        Some("true or false")
+    } else if expected.contains("sequence") || expected.contains("tuple") {
+        Some("an array")
+    } else if expected.contains("map") || expected.starts_with("struct ") {
+        Some("an object")
+    } else {
+        None
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use serde::Deserialize;
+
     use super::*;
 
+    #[derive(Debug, Deserialize)]
+    struct ExampleBody {
+        #[serde(rename = "email")]
+        _email: Option<String>,
+        #[serde(rename = "count")]
+        _count: Option<u32>,
+    }
+
+    fn message_for(body: &str) -> String {
+        match serde_json::from_str::<ExampleBody>(body) {
+            Ok(_) => String::new(),
+            Err(error) => shape_message::<ExampleBody>(body.as_bytes(), &error),
+        }
+    }
+
     #[test]
-    fn shape_messages_never_echo_the_value() {
-        let message =
-            shape_message("invalid type: string \"hunter2\", expected u32 at line 1 column 9");
-        assert_eq!(message, "A field has the wrong type: expected u32");
+    fn shape_messages_name_the_field_but_never_a_value_or_a_rust_type() {
+        let cases = [
+            (
+                r#"{"email": "a@b.co", "count": "hunter2"}"#,
+                "count must be a number",
+            ),
+            (r#"{"email": 5}"#, "email must be a string"),
+            (r#"{"email": ["hunter2"]}"#, "email must be a string"),
+            ("[]", "The request body must be a JSON object"),
+            (r#""hunter2""#, "The request body must be a JSON object"),
+            ("1", "The request body must be a JSON object"),
+            ("null", "The request body must be a JSON object"),
+            (
+                r#"{"email": "a", "email": "b"}"#,
+                "email appears more than once",
+            ),
+        ];
+        for (body, expected) in cases {
+            let message = message_for(body);
+            assert_eq!(message, expected, "{body}");
+            for leak in ["hunter2", "struct", "Body", "enum", "u32", "String"] {
+                assert!(
+                    !message.contains(leak),
+                    "{body}: {message:?} contains {leak}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn expected_kinds_never_pass_a_type_name_through() {
         assert_eq!(
-            shape_message("missing field `email` at line 1 column 2"),
-            "missing field `email`"
+            expected_kind("invalid type: map, expected u32"),
+            Some("a number")
         );
-        assert!(!shape_message("invalid value: string \"hunter2\"").contains("hunter2"));
+        assert_eq!(
+            expected_kind("invalid type: map, expected enum Provider"),
+            None
+        );
+        assert_eq!(
+            expected_kind("invalid type: map, expected struct X"),
+            Some("an object")
+        );
+        assert_eq!(expected_kind("no comma here"), None);
     }
 }

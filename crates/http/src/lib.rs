@@ -6,6 +6,7 @@
 //! adapter.
 
 mod cookies;
+mod cors;
 mod error;
 mod extract;
 mod openapi;

@@ -23,6 +23,8 @@ pub struct RateLimitSettings {
     pub enabled: bool,
     pub log_in_per_minute: u32,
     pub sign_up_per_minute: u32,
+    /// `POST /auth/vendor` requests, where the environment's API key can be guessed.
+    pub vendor_per_minute: u32,
     /// Peers whose `X-Forwarded-For` is believed. Everyone else is keyed by their own address.
     pub trusted_proxies: Vec<IpAddr>,
 }
@@ -33,6 +35,7 @@ pub(crate) struct RouteLimits {
     enabled: bool,
     log_in: RouteLimit,
     sign_up: RouteLimit,
+    vendor: RouteLimit,
 }
 
 impl RouteLimits {
@@ -49,6 +52,11 @@ impl RouteLimits {
                 settings.sign_up_per_minute,
                 &settings.trusted_proxies,
             )?,
+            vendor: route_limit(
+                "vendor",
+                settings.vendor_per_minute,
+                &settings.trusted_proxies,
+            )?,
         })
     }
 
@@ -58,6 +66,10 @@ impl RouteLimits {
 
     pub fn sign_up(&self) -> Condition<Governor<ClientIp, NoOpMiddleware<QuantaInstant>>> {
         Condition::new(self.enabled, Governor::new(&self.sign_up))
+    }
+
+    pub fn vendor(&self) -> Condition<Governor<ClientIp, NoOpMiddleware<QuantaInstant>>> {
+        Condition::new(self.enabled, Governor::new(&self.vendor))
     }
 }
 

@@ -1,11 +1,11 @@
 use std::net::TcpListener;
 use std::time::Duration;
 
-use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 
+use crate::cors::{cors, cors_errors_as_envelope};
 use crate::rate_limit::{RateLimitSettings, RouteLimits};
 use crate::routes::api_docs::ApiDocs;
 use crate::{AppState, openapi, routes, trace};
@@ -22,41 +22,6 @@ pub struct HttpSettings {
     /// Origins allowed to call the API from a browser, compared exactly.
     pub cors_allowed_origins: Vec<String>,
     pub rate_limits: RateLimitSettings,
-}
-
-/// Every request header Frontegg's SDKs send, so that their preflights succeed.
-const SDK_HEADERS: [&str; 14] = [
-    "authorization",
-    "content-type",
-    "accept",
-    "x-frontegg-framework",
-    "x-frontegg-sdk",
-    "frontegg-source",
-    "frontegg-requested-application-id",
-    "frontegg-application-id",
-    "frontegg-vendor-host",
-    "frontegg-login-alias",
-    "frontegg-scoped-tenant",
-    "frontegg-tenant-id",
-    "frontegg-user-id",
-    "x-access-token",
-];
-
-/// Credentialed CORS for the allow-listed origins only; the refresh cookie rides along.
-fn cors(allowed_origins: &[String]) -> Cors {
-    let mut cors = Cors::default()
-        .supports_credentials()
-        // A request from another origin is answered without CORS headers (the browser then
-        // withholds the response) rather than with a non-JSON error.
-        .block_on_origin_mismatch(false)
-        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
-        .allowed_headers(SDK_HEADERS)
-        .expose_headers(["frontegg-trace-id"])
-        .max_age(3600);
-    for origin in allowed_origins {
-        cors = cors.allowed_origin(origin);
-    }
-    cors
 }
 
 /// Builds the HTTP server on an already bound listener (port 0 allowed). The server runs
@@ -77,6 +42,7 @@ pub fn http_server(
             .app_data(state.clone())
             .app_data(docs.clone())
             .wrap(cors(&origins))
+            .wrap(from_fn(cors_errors_as_envelope))
             .wrap(from_fn(trace::trace_requests))
             .configure(routes::configure(limits.clone()))
             .default_service(web::to(routes::not_found))

@@ -74,6 +74,7 @@ impl Application {
                 enabled: settings.rate_limit.enabled,
                 log_in_per_minute: settings.rate_limit.log_in_per_minute,
                 sign_up_per_minute: settings.rate_limit.sign_up_per_minute,
+                vendor_per_minute: settings.rate_limit.vendor_per_minute,
                 trusted_proxies: settings.trusted_proxies()?,
             },
         };

@@ -43,6 +43,7 @@ pub struct VendorTokenResponse {
         (status = 401, response = InvalidCredentials),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
+        (status = 429, response = RateLimited),
         (status = 500, response = Internal),
     ),
     security(()),

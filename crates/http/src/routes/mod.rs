@@ -29,9 +29,11 @@ pub(crate) fn configure(limits: RouteLimits) -> impl Fn(&mut web::ServiceConfig)
             config.service(identity_scope(prefix, &limits));
         }
         config
-            .route(
-                "/auth/vendor",
-                web::post().to(issue_vendor_token::issue_vendor_token),
+            .service(
+                web::resource("/auth/vendor")
+                    .wrap(limits.vendor())
+                    .route(web::post().to(issue_vendor_token::issue_vendor_token))
+                    .default_service(web::to(not_found)),
             )
             .route("/.well-known/jwks.json", web::get().to(well_known::jwks))
             .route(

@@ -2,8 +2,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use latchkey_application::{NewUserProfile, SignUp, SignedUp};
 use latchkey_domain::{
-    EmailAddress, FieldError, Metadata, OptionalText, PasswordPolicy, TenantName, Username,
-    ValidationErrors,
+    EmailAddress, FieldError, Metadata, OptionalText, PasswordPolicy, TenantName, ValidationErrors,
 };
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -24,7 +23,8 @@ pub struct SignUpBody {
     /// Required on `signUp`, optional on `signUp/username`; unique, compared lower-cased.
     #[schema(format = Email)]
     pub(super) email: Option<String>,
-    /// Required on `signUp/username`, optional on `signUp`; unique, compared lower-cased.
+    /// Required on `signUp/username`, where it is unique and compared lower-cased. Refused on
+    /// `signUp` (unless `null` or empty): usernames need an environment token.
     #[schema(pattern = "^[A-Za-z0-9._-]{1,255}$")]
     pub(super) username: Option<String>,
     /// `passwords.min_length` to `passwords.max_length` characters after NFKC
@@ -105,15 +105,19 @@ impl SignUpBody {
         let email = errors.check(EmailAddress::parse(
             self.email.as_deref().unwrap_or_default(),
         ));
-        let username = match self.username.as_deref() {
-            None | Some("") => Some(None),
-            Some(raw) => errors.check(Username::parse(raw)).map(Some),
-        };
+        // A username is registered only through `signUp/username`, behind an environment
+        // token; accepting one here would let anyone claim usernames without it.
+        if self.username.as_deref().is_some_and(|raw| !raw.is_empty()) {
+            errors.push(FieldError::new(
+                "username",
+                "username is not accepted here; sign up with a username at signUp/username",
+            ));
+        }
         let profile = self.parse_profile(policy, &mut errors);
-        match (email, username, profile) {
-            (Some(email), Some(username), Some(profile)) if errors.is_empty() => Ok(SignUp {
+        match (email, profile) {
+            (Some(email), Some(profile)) if errors.is_empty() => Ok(SignUp {
                 email,
-                username,
+                username: None,
                 profile,
             }),
             _ => Err(errors),

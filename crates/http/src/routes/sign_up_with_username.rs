@@ -1,5 +1,5 @@
 use actix_web::{HttpRequest, HttpResponse, web};
-use latchkey_application::SignUpWithUsername;
+use latchkey_application::{IdentityError, SignUpWithUsername};
 use latchkey_domain::{EmailAddress, PasswordPolicy, Username, ValidationErrors};
 
 use super::sign_up::SignUpResponse;
@@ -55,8 +55,9 @@ fn environment_token(request: &HttpRequest) -> Option<&str> {
     path = "/users/v1/signUp/username",
     operation_id = "sign_up_with_username",
     summary = "Sign up with a username; needs an environment token",
-    description = "The token is checked before the body is validated (a body that is not \
-        JSON, too large or of another media type is refused first).",
+    description = "Without a token the answer is 401 before the body is read, whatever the \
+        body. A token that is present is verified after the body has been parsed and \
+        validated.",
     request_body(content = SignUpBody, content_type = "application/json"),
     responses(
         (status = 201, description = "Signed up and logged in; the refresh token is also set \
@@ -76,21 +77,24 @@ fn environment_token(request: &HttpRequest) -> Option<&str> {
 pub async fn sign_up_with_username(
     request: HttpRequest,
     state: web::Data<AppState>,
-    body: JsonBody<SignUpBody>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    // The token's presence is checked before the body is even read, so a caller without
+    // one learns nothing about how bodies are parsed (size, media type, JSON, fields).
+    let Some(token) = environment_token(&request) else {
+        return Err(IdentityError::InvalidEnvironmentToken.into());
+    };
+    let body = JsonBody::<SignUpBody>::read(&request, payload.into_inner()).await?;
     let policy = state.identity.settings().passwords;
-    let token = environment_token(&request);
-    // The token is checked before the body, so an anonymous caller learns nothing from
-    // validation messages.
-    if token.is_none() {
-        return Err(latchkey_application::IdentityError::InvalidEnvironmentToken.into());
-    }
     let sign_up = body
         .0
         .parse_with_username(&policy)
         .map_err(|errors| ApiError::validation(&errors))?;
 
-    let signed_up = state.identity.sign_up_with_username(token, sign_up).await?;
+    let signed_up = state
+        .identity
+        .sign_up_with_username(Some(token), sign_up)
+        .await?;
 
     Ok(signed_up_response(&state, &signed_up))
 }

@@ -27,11 +27,10 @@ fn run_latchkey(args: &[&str], env: &[(&str, &str)]) -> Result<(bool, String), s
 
 #[test]
 fn a_bad_configuration_stops_start_up_naming_the_key() -> TestResult {
-    let database = [(
-        "DATABASE_URL",
-        "postgres://postgres@127.0.0.1:5432/postgres",
-    )];
-    let cases: [(&str, &str, &str); 7] = [
+    // Nothing listens on port 1: a bad value must be reported before any connection is
+    // tried, or the message would be about the database instead of the key.
+    let database = ("DATABASE_URL", "postgres://postgres@127.0.0.1:1/postgres");
+    let cases: [(&str, &str, &str); 18] = [
         ("LATCHKEY__SERVER__PORT", "not-a-port", "server.port"),
         (
             "LATCHKEY__COOKIE__SAME_SITE",
@@ -51,13 +50,64 @@ fn a_bad_configuration_stops_start_up_naming_the_key() -> TestResult {
         ("LATCHKEY__COOKIE__SECURE", "maybe", "cookie.secure"),
         ("LATCHKEY__LOG__FORMAT", "xml", "log.format"),
         ("LATCHKEY__SERVER__NO_SUCH_KEY", "1", "no_such_key"),
+        ("LATCHKEY__SERVER__WORKERS", "0", "server.workers"),
+        ("LATCHKEY__SERVER__HOST", "not a host!", "server.host"),
+        (
+            "LATCHKEY__SERVER__BODY_LIMIT_BYTES",
+            "0",
+            "server.body_limit_bytes",
+        ),
+        (
+            "LATCHKEY__DATABASE__MAX_CONNECTIONS",
+            "0",
+            "database.max_connections",
+        ),
+        (
+            "LATCHKEY__DATABASE__CONNECT_TIMEOUT_SECS",
+            "0",
+            "database.connect_timeout_secs",
+        ),
+        (
+            "LATCHKEY__PASSWORDS__ARGON2_MEMORY_KIB",
+            "4",
+            "passwords.argon2_memory_kib",
+        ),
+        (
+            "LATCHKEY__PASSWORDS__ARGON2_ITERATIONS",
+            "0",
+            "passwords.argon2_iterations",
+        ),
+        (
+            "LATCHKEY__PASSWORDS__ARGON2_PARALLELISM",
+            "0",
+            "passwords.argon2_parallelism",
+        ),
+        (
+            "LATCHKEY__PASSWORDS__ARGON2_PARALLELISM",
+            "4294967295",
+            "passwords.argon2_parallelism",
+        ),
+        (
+            "LATCHKEY__TOKENS__LEEWAY_SECS",
+            "86400",
+            "tokens.leeway_secs",
+        ),
+        (
+            "LATCHKEY__RATE_LIMIT__VENDOR_PER_MINUTE",
+            "0",
+            "rate_limit.vendor_per_minute",
+        ),
     ];
     for (key, value, named) in cases {
-        let (succeeded, printed) = run_latchkey(&["serve"], &[database[0], (key, value)])?;
+        let (succeeded, printed) = run_latchkey(&["serve"], &[database, (key, value)])?;
         assert!(!succeeded, "{key}={value} must stop start-up");
         assert!(
             printed.contains(named),
             "{key}={value}: {printed:?} should name {named}"
+        );
+        assert!(
+            !printed.contains("panicked"),
+            "{key}={value} made start-up panic: {printed:?}"
         );
     }
     Ok(())

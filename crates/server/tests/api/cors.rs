@@ -3,7 +3,7 @@ use reqwest::header::{ORIGIN, SET_COOKIE};
 use rstest::rstest;
 
 use crate::helpers::StoreKind::{self, Postgres, Sqlite};
-use crate::helpers::{TestResult, sign_up_body, spawn_app_on_with};
+use crate::helpers::{TestResult, error_envelope, sign_up_body, spawn_app_on_with};
 
 const APP_ORIGIN: &str = "http://localhost:3000";
 
@@ -91,5 +91,59 @@ async fn an_allowed_origin_sees_the_trace_id_and_another_origin_gets_no_cors_hea
             .get("access-control-allow-origin")
             .is_none()
     );
+    Ok(())
+}
+
+#[rstest]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_preflight_answers_with_the_json_envelope_and_a_trace_id(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on_with(store, |settings| {
+        settings.cors.allowed_origins = APP_ORIGIN.into()
+    })
+    .await?;
+    let cases = [
+        (
+            "origin not allowed",
+            "https://evil.example",
+            "POST",
+            "content-type",
+        ),
+        ("method not allowed", APP_ORIGIN, "TRACE", "content-type"),
+        (
+            "header not allowed",
+            APP_ORIGIN,
+            "POST",
+            "x-not-a-frontegg-header",
+        ),
+    ];
+    for (description, origin, method, headers) in cases {
+        let response = app
+            .client
+            .request(
+                reqwest::Method::OPTIONS,
+                app.url("/identity/resources/auth/v1/user"),
+            )
+            .header(ORIGIN, origin)
+            .header("access-control-request-method", method)
+            .header("access-control-request-headers", headers)
+            .send()
+            .await?;
+
+        let trace_id = response
+            .headers()
+            .get("frontegg-trace-id")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(trace_id.len(), 32, "{description}: trace id {trace_id:?}");
+        let (status, code, errors) = error_envelope(response).await?;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::BAD_REQUEST, "ER-LK-1005"),
+            "{description}: {errors:?}"
+        );
+    }
     Ok(())
 }

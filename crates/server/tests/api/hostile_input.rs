@@ -4,6 +4,7 @@ use rstest::rstest;
 
 use crate::helpers::StoreKind::{self, Postgres, Sqlite};
 use crate::helpers::{TestResult, error_envelope, spawn_app_on};
+use serde_json::json;
 
 const JSON_ROUTES: [&str; 5] = [
     "/identity/resources/auth/v1/user",
@@ -65,8 +66,13 @@ async fn malformed_bodies_get_the_envelope_and_change_nothing(
                 request = request.header(CONTENT_TYPE, *content_type);
             }
             let (got_status, got_code, _) = error_envelope(request.send().await?).await?;
-            // Username sign-up checks its environment token first.
-            if route.ends_with("/username") && got_status == StatusCode::UNAUTHORIZED {
+            // Username sign-up checks for its environment token before it reads the body.
+            if route.ends_with("/username") {
+                assert_eq!(
+                    (got_status, got_code.as_str()),
+                    (StatusCode::UNAUTHORIZED, "ER-LK-3003"),
+                    "{route}: {description}"
+                );
                 continue;
             }
             assert_eq!(
@@ -126,5 +132,51 @@ async fn get_on_a_post_route_is_a_json_404_not_a_redirect(
     assert!(!response.status().is_redirection());
     let (status, _, _) = error_envelope(response).await?;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    Ok(())
+}
+
+#[rstest]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shape_errors_name_the_field_but_never_a_rust_type(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
+    let token = app.environment_token().await?;
+    let routes_and_a_field = JSON_ROUTES
+        .into_iter()
+        .zip(["email", "email", "username", "tenantId", "clientId"]);
+    for (route, field) in routes_and_a_field {
+        let wrong_field_type = json!({ field: 5 }).to_string();
+        let bodies = [("[]", None), ("\"x\"", None), ("1", None)];
+        let bodies = bodies
+            .into_iter()
+            .map(|(body, field)| (body.to_owned(), field))
+            .chain([(wrong_field_type, Some(field))]);
+        for (body, field) in bodies {
+            let response = app
+                .client
+                .post(app.url(route))
+                .header(CONTENT_TYPE, "application/json")
+                .header("x-access-token", &token)
+                .body(body.clone())
+                .send()
+                .await?;
+            let (status, code, errors) = error_envelope(response).await?;
+            let said = errors.join(" ");
+            assert_eq!(
+                (status, code.as_str()),
+                (StatusCode::BAD_REQUEST, "ER-LK-1001"),
+                "{route} {body}: {said}"
+            );
+            for type_word in [
+                "struct", "Body", "enum", "Option", "String", "u32", "Secret",
+            ] {
+                assert!(!said.contains(type_word), "{route} {body}: {said}");
+            }
+            if let Some(field) = field {
+                assert!(said.contains(field), "{route} {body}: {said}");
+            }
+        }
+    }
     Ok(())
 }

@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::StoreKind::{self, Postgres, Sqlite};
-use crate::helpers::{PASSWORD, TestResult, refresh_cookie, spawn_app_on_with};
+use crate::helpers::{PASSWORD, TestResult, refresh_cookie, spawn_app_on, spawn_app_on_with};
 
 /// The value of the one series of `name` whose labels include every `label`.
 fn series(exposition: &str, name: &str, labels: &[&str]) -> Option<f64> {
@@ -107,5 +107,63 @@ async fn a_scripted_flow_shows_up_in_every_metric_series(
     assert!(series(&text, "latchkey_db_pool_wait_seconds_count", &[]).is_some());
     assert!(series(&text, "latchkey_db_pool_connections", &[]).is_some_and(|n| n >= 1.0));
     assert!(!text.contains("ann@example.com"), "no user data in labels");
+    Ok(())
+}
+
+/// The labels of every `latchkey_http_requests_total` series, sorted (the exposition's
+/// order is not stable).
+fn request_series(exposition: &str) -> Vec<String> {
+    let mut series: Vec<String> = exposition
+        .lines()
+        .filter(|line| line.starts_with("latchkey_http_requests_total{"))
+        .filter_map(|line| line.rsplit_once(' ').map(|(labels, _)| labels.to_owned()))
+        .collect();
+    series.sort();
+    series
+}
+
+#[rstest]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invented_methods_and_random_paths_add_no_series(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
+    let round = |methods: [&'static str; 2]| {
+        let app = &app;
+        async move {
+            for method in methods {
+                let method = reqwest::Method::from_bytes(method.as_bytes())?;
+                let nonce = uuid::Uuid::new_v4().simple().to_string();
+                for path in [
+                    format!("/{nonce}"),
+                    format!("/identity/resources/{nonce}"),
+                    "/identity/resources/auth/v1/user".to_owned(),
+                ] {
+                    app.client
+                        .request(method.clone(), app.url(&path))
+                        .send()
+                        .await?;
+                }
+            }
+            let exposition = app.get("/metrics").await?.text().await?;
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(exposition)
+        }
+    };
+
+    // Scraping is itself counted once it has happened: scrape before the first round too.
+    app.get("/metrics").await?;
+    let first = round(["M12345", "PROPFIND"]).await?;
+    let second = round(["X99999", "BREW"]).await?;
+
+    assert_eq!(request_series(&first), request_series(&second), "{second}");
+    for invented in ["M12345", "PROPFIND", "X99999", "BREW"] {
+        assert!(!second.contains(invented), "{invented} in:\n{second}");
+    }
+    assert!(
+        second
+            .lines()
+            .any(|line| line.contains("method=\"other\"") && line.contains("route=\"<unmatched>\"")),
+        "{second}"
+    );
     Ok(())
 }

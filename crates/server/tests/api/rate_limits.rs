@@ -4,7 +4,9 @@ use rstest::rstest;
 use serde_json::json;
 
 use crate::helpers::StoreKind::{self, Postgres, Sqlite};
-use crate::helpers::{PASSWORD, TestResult, error_envelope, sign_up_body, spawn_app_on_with};
+use crate::helpers::{
+    CLIENT_ID, PASSWORD, TestResult, error_envelope, sign_up_body, spawn_app_on_with,
+};
 
 #[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -121,5 +123,37 @@ async fn with_rate_limits_off_nothing_is_limited(
             .await?;
         assert_eq!(response.status(), StatusCode::CREATED);
     }
+    Ok(())
+}
+
+#[rstest]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessing_the_api_key_is_rate_limited_per_client_ip(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on_with(store, |settings| {
+        settings.rate_limit.enabled = true;
+        settings.rate_limit.vendor_per_minute = 2;
+    })
+    .await?;
+    let guess = json!({"clientId": CLIENT_ID, "secret": "a wrong guess"});
+    for _ in 0..2 {
+        let response = app.post_json("/auth/vendor", &guess).await?;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    let limited = app.post_json("/auth/vendor", &guess).await?;
+
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        limited.headers().get(RETRY_AFTER).is_some(),
+        "no Retry-After"
+    );
+    assert!(
+        limited.headers().get("x-rate-limit-reset").is_some(),
+        "no X-Rate-Limit-Reset"
+    );
+    let (_, code, _) = error_envelope(limited).await?;
+    assert_eq!(code, "ER-LK-4290");
     Ok(())
 }

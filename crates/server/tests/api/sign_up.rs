@@ -260,3 +260,59 @@ async fn sign_up_is_served_under_all_three_prefixes(
     }
     Ok(())
 }
+
+#[rstest]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_sign_up_refuses_a_username_which_stays_free_for_username_sign_up(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
+    let mut body = sign_up_body("ann@example.com");
+    body["username"] = json!("ann");
+
+    let response = app.sign_up(&body).await?;
+
+    let (status, code, errors) = error_envelope(response).await?;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "ER-LK-1001")
+    );
+    assert!(
+        errors.iter().any(|message| message.contains("username")),
+        "{errors:?}"
+    );
+    assert_eq!(app.database.count("users").await?, 0);
+    let by_username = app
+        .log_in(&json!({"username": "ann", "password": PASSWORD}))
+        .await?;
+    assert_eq!(by_username.status(), StatusCode::UNAUTHORIZED);
+    let token = app.environment_token().await?;
+    let claimed = app
+        .client
+        .post(app.url("/identity/resources/users/v1/signUp/username"))
+        .bearer_auth(token)
+        .json(&json!({"username": "ann", "password": PASSWORD, "companyName": "Acme"}))
+        .send()
+        .await?;
+    assert_eq!(
+        claimed.status(),
+        StatusCode::CREATED,
+        "the username is free"
+    );
+    Ok(())
+}
+
+#[rstest]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_sign_up_treats_a_null_or_empty_username_as_absent(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
+    for (index, username) in [json!(null), json!("")].into_iter().enumerate() {
+        let mut body = sign_up_body(&format!("user{index}@example.com"));
+        body["username"] = username;
+        let response = app.sign_up(&body).await?;
+        assert_eq!(response.status(), StatusCode::CREATED, "{body}");
+    }
+    Ok(())
+}

@@ -1,5 +1,5 @@
 use reqwest::StatusCode;
-use reqwest::header::AUTHORIZATION;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use rstest::rstest;
 use serde_json::{Value, json};
 
@@ -143,6 +143,44 @@ async fn username_sign_up_validates_the_username_and_optional_email(
             .await?;
         let (status, _, _) = error_envelope(response).await?;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{description}");
+    }
+    Ok(())
+}
+
+#[rstest]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_token_every_body_problem_is_a_401(
+    #[values(Postgres, Sqlite)] store: StoreKind,
+) -> TestResult {
+    let app = spawn_app_on(store).await?;
+    let oversized = format!(r#"{{"username":"{}"}}"#, "a".repeat(17 * 1024));
+    let cases: [(&str, Option<&str>, String); 6] = [
+        ("not JSON", Some("application/json"), "{not json".into()),
+        ("wrong shape", Some("application/json"), "[]".into()),
+        (
+            "wrong field type",
+            Some("application/json"),
+            r#"{"username": 5}"#.into(),
+        ),
+        (
+            "wrong content type",
+            Some("text/plain"),
+            r#"{"username":"a"}"#.into(),
+        ),
+        ("no content type", None, r#"{"username":"a"}"#.into()),
+        ("over the size limit", Some("application/json"), oversized),
+    ];
+    for (description, content_type, body) in cases {
+        let mut request = app.client.post(app.url(PATH)).body(body);
+        if let Some(content_type) = content_type {
+            request = request.header(CONTENT_TYPE, content_type);
+        }
+        let (status, code, _) = error_envelope(request.send().await?).await?;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::UNAUTHORIZED, "ER-LK-3003"),
+            "{description}"
+        );
     }
     Ok(())
 }
