@@ -15,4 +15,5 @@ pub use identity::{Identity, IdentityPorts, IdentitySettings};
 pub use use_cases::load_current_user::CurrentUser;
 pub use use_cases::log_in::LogIn;
 pub use use_cases::sign_up::{NewUserProfile, SignUp, SignUpWithUsername, SignedUp};
+pub use use_cases::sign_up_with_username::EnvironmentAccess;
 pub use use_cases::{AccessClaims, Authenticated, EnvironmentClaims, IssuedToken};

@@ -1,5 +1,5 @@
 use actix_web::{HttpRequest, HttpResponse, web};
-use latchkey_application::{IdentityError, SignUpWithUsername};
+use latchkey_application::SignUpWithUsername;
 use latchkey_domain::{EmailAddress, PasswordPolicy, Username, ValidationErrors};
 
 use super::sign_up::SignUpResponse;
@@ -55,9 +55,8 @@ fn environment_token(request: &HttpRequest) -> Option<&str> {
     path = "/users/v1/signUp/username",
     operation_id = "sign_up_with_username",
     summary = "Sign up with a username; needs an environment token",
-    description = "Without a token the answer is 401 before the body is read, whatever the \
-        body. A token that is present is verified after the body has been parsed and \
-        validated.",
+    description = "Without a valid token the answer is 401 before the body is read, \
+        whatever the body.",
     request_body(content = SignUpBody, content_type = "application/json"),
     responses(
         (status = 201, description = "Signed up and logged in; the refresh token is also set \
@@ -79,11 +78,11 @@ pub async fn sign_up_with_username(
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    // The token's presence is checked before the body is even read, so a caller without
-    // one learns nothing about how bodies are parsed (size, media type, JSON, fields).
-    let Some(token) = environment_token(&request) else {
-        return Err(IdentityError::InvalidEnvironmentToken.into());
-    };
+    // The token is verified before the body is even read, so a caller without a valid one
+    // learns nothing about how bodies are parsed (size, media type, JSON, fields).
+    let access = state
+        .identity
+        .verify_environment_token(environment_token(&request))?;
     let body = JsonBody::<SignUpBody>::read(&request, payload.into_inner()).await?;
     let policy = state.identity.settings().passwords;
     let sign_up = body
@@ -93,7 +92,7 @@ pub async fn sign_up_with_username(
 
     let signed_up = state
         .identity
-        .sign_up_with_username(Some(token), sign_up)
+        .sign_up_with_username(access, sign_up)
         .await?;
 
     Ok(signed_up_response(&state, &signed_up))

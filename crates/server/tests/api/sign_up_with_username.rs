@@ -149,7 +149,7 @@ async fn username_sign_up_validates_the_username_and_optional_email(
 
 #[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_a_token_every_body_problem_is_a_401(
+async fn without_a_valid_token_every_body_problem_is_a_401(
     #[values(Postgres, Sqlite)] store: StoreKind,
 ) -> TestResult {
     let app = spawn_app_on(store).await?;
@@ -170,17 +170,22 @@ async fn without_a_token_every_body_problem_is_a_401(
         ("no content type", None, r#"{"username":"a"}"#.into()),
         ("over the size limit", Some("application/json"), oversized),
     ];
-    for (description, content_type, body) in cases {
-        let mut request = app.client.post(app.url(PATH)).body(body);
-        if let Some(content_type) = content_type {
-            request = request.header(CONTENT_TYPE, content_type);
+    for token in [None, Some("Bearer not-a-token-we-signed")] {
+        for (description, content_type, body) in &cases {
+            let mut request = app.client.post(app.url(PATH)).body(body.clone());
+            if let Some(content_type) = content_type {
+                request = request.header(CONTENT_TYPE, *content_type);
+            }
+            if let Some(token) = token {
+                request = request.header("authorization", token);
+            }
+            let (status, code, _) = error_envelope(request.send().await?).await?;
+            assert_eq!(
+                (status, code.as_str()),
+                (StatusCode::UNAUTHORIZED, "ER-LK-3003"),
+                "{description}, token {token:?}"
+            );
         }
-        let (status, code, _) = error_envelope(request.send().await?).await?;
-        assert_eq!(
-            (status, code.as_str()),
-            (StatusCode::UNAUTHORIZED, "ER-LK-3003"),
-            "{description}"
-        );
     }
     Ok(())
 }
