@@ -47,22 +47,21 @@ impl LoginThrottle for PgStore {
         let counted = connection
             .transaction::<_, PgError, _>(|conn| {
                 async move {
-                    // The row is created if missing, then locked, so that concurrent attempts
-                    // for one key are counted one after another.
-                    diesel::insert_into(login_throttle::table)
+                    // One statement creates the row if missing and locks it either way, so
+                    // that concurrent attempts for one key are counted one after another. A
+                    // separate insert and `SELECT … FOR UPDATE` would find no row when the
+                    // pruner deletes an idle record between the two.
+                    let current: ThrottleRow = diesel::insert_into(login_throttle::table)
                         .values((
                             login_throttle::identifier_key.eq(key),
                             login_throttle::failures.eq(0),
                             login_throttle::updated_at.eq(now),
                         ))
-                        .on_conflict_do_nothing()
-                        .execute(conn)
-                        .await?;
-                    let current: ThrottleRow = login_throttle::table
-                        .find(key)
-                        .select((login_throttle::failures, login_throttle::locked_until))
-                        .for_update()
-                        .first(conn)
+                        .on_conflict(login_throttle::identifier_key)
+                        .do_update()
+                        .set(login_throttle::updated_at.eq(now))
+                        .returning((login_throttle::failures, login_throttle::locked_until))
+                        .get_result(conn)
                         .await?;
                     let counted = state(current).count_attempt(policy, now);
                     let next = counted.state;
