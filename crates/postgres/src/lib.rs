@@ -2,10 +2,10 @@
 //! tokio-postgres driver; no libpq).
 //!
 //! One type, [`PgStore`], implements every storage port of `latchkey-application`
-//! (`AccountStore`, `SessionStore`, `SigningKeyStore`) over one bounded `bb8` pool; clone
-//! it into as many `Arc<dyn Port>` as the server wires. It also runs the embedded
-//! migrations of `migrations/postgres` ([`PgStore::run_migrations`]) and answers the
-//! readiness probe ([`PgStore::ping`]).
+//! (`AccountStore`, `SessionStore`, `SigningKeyStore`, `LoginThrottle`, `StorePruner`) over
+//! one bounded `bb8` pool; clone it into as many `Arc<dyn Port>` as the server wires. It
+//! also runs the embedded migrations of `migrations/postgres` ([`PgStore::run_migrations`])
+//! and answers the readiness probe ([`PgStore::ping`]).
 //!
 //! Depends on `latchkey-application` and `latchkey-domain` only. Driver errors never leave
 //! this crate: they become `StoreError`s whose messages name the kind of failure and carry
@@ -17,6 +17,7 @@ mod migrations;
 mod models;
 mod pool;
 mod principal;
+mod pruning;
 mod rotation;
 mod schema;
 mod sessions;

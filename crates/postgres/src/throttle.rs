@@ -48,9 +48,9 @@ impl LoginThrottle for PgStore {
             .transaction::<_, PgError, _>(|conn| {
                 async move {
                     // One upsert creates the row if missing and locks it either way, so that
-                    // concurrent attempts for one key are counted one after another; a
-                    // separate insert and select would lose the row to a concurrent success
-                    // clearing it in between.
+                    // concurrent attempts for one key are counted one after another. A
+                    // separate insert and `SELECT … FOR UPDATE` would find no row when a
+                    // success clears it, or the pruner deletes it, between the two.
                     let current: ThrottleRow = diesel::insert_into(login_throttle::table)
                         .values((
                             login_throttle::identifier_key.eq(key),

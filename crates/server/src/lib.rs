@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod keys;
+mod maintenance;
 mod metrics;
 pub mod settings;
 mod startup;

@@ -83,6 +83,28 @@ pub struct Settings {
     pub cors: CorsSettings,
     pub rate_limit: RateLimitConfig,
     pub lockout: LockoutConfig,
+    pub maintenance: MaintenanceSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MaintenanceSettings {
+    /// Seconds between passes that delete expired and revoked sessions, their refresh
+    /// tokens and idle login-throttle records; 0 turns pruning off on this node. Default
+    /// 3600.
+    pub prune_interval_secs: u64,
+    /// The most rows of each kind one statement deletes; a pass repeats until a batch
+    /// comes back short. Default 1000.
+    pub prune_batch_size: std::num::NonZeroU32,
+}
+
+impl Default for MaintenanceSettings {
+    fn default() -> Self {
+        Self {
+            prune_interval_secs: 3600,
+            prune_batch_size: std::num::NonZeroU32::MIN.saturating_add(999),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -653,6 +675,27 @@ mod tests {
             defaults.passwords.argon2_memory_kib
         );
         Ok(())
+    }
+
+    #[test]
+    fn pruning_is_hourly_by_default_and_a_zero_batch_is_refused_by_its_key() {
+        let defaults = Settings::default().maintenance;
+        assert_eq!(defaults.prune_interval_secs, 3600);
+        assert_eq!(defaults.prune_batch_size.get(), 1000);
+
+        let file =
+            std::env::temp_dir().join(format!("latchkey-zero-batch-{}.toml", std::process::id()));
+        let written = std::fs::write(&file, "[maintenance]\nprune_batch_size = 0\n");
+        assert!(written.is_ok(), "could not write {}", file.display());
+        let message = Settings::load(Some(&file))
+            .map_err(|error| error.to_string())
+            .err()
+            .unwrap_or_default();
+        let _ = std::fs::remove_file(&file);
+        assert!(
+            message.contains("prune_batch_size"),
+            "{message:?} should name maintenance.prune_batch_size"
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use latchkey_crypto::{
 use latchkey_domain::{LockoutPolicy, PasswordPolicy};
 use latchkey_http::{AppState, CookieSettings, HttpSettings, RateLimitSettings, http_server};
 
-use crate::{Settings, keys, store};
+use crate::{Settings, keys, maintenance, store};
 
 /// A built server: listening, with migrations applied and a signing key in place.
 pub struct Application {
@@ -37,6 +37,7 @@ impl Application {
             Arc::clone(&tokens),
             Arc::clone(&stores.signing_keys),
         );
+        maintenance::spawn_pruner(&settings, Arc::clone(&stores.pruner), clock.clone());
         let identity = Identity::new(
             IdentityPorts {
                 accounts: stores.accounts,

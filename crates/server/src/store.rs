@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use latchkey_application::ports::{
-    AccountStore, HealthProbe, LoginThrottle, SessionStore, SigningKeyStore,
+    AccountStore, HealthProbe, LoginThrottle, SessionStore, SigningKeyStore, StorePruner,
 };
 use latchkey_postgres::{PgSettings, PgStore};
 use latchkey_sqlite::{SqliteSettings, SqliteStore};
@@ -22,6 +22,7 @@ pub(crate) struct Stores {
     pub throttle: Arc<dyn LoginThrottle>,
     pub signing_keys: Arc<dyn SigningKeyStore>,
     pub health: Arc<dyn HealthProbe>,
+    pub pruner: Arc<dyn StorePruner>,
 }
 
 impl Stores {
@@ -32,6 +33,7 @@ impl Stores {
             + LoginThrottle
             + SigningKeyStore
             + HealthProbe
+            + StorePruner
             + Clone
             + 'static,
     {
@@ -40,7 +42,8 @@ impl Stores {
             sessions: Arc::new(store.clone()),
             throttle: Arc::new(store.clone()),
             signing_keys: Arc::new(store.clone()),
-            health: Arc::new(store),
+            health: Arc::new(store.clone()),
+            pruner: Arc::new(store),
         }
     }
 }

@@ -3,9 +3,9 @@
 //! bundled) so that nothing needs to be installed on the machine.
 //!
 //! One type, [`SqliteStore`], implements every storage port of `latchkey-application`
-//! (`AccountStore`, `SessionStore`, `SigningKeyStore`, `LoginThrottle`, `HealthProbe`)
-//! over one bounded `bb8` pool of connections to the file; clone it into as many
-//! `Arc<dyn Port>` as the server wires. It also runs the embedded migrations of
+//! (`AccountStore`, `SessionStore`, `SigningKeyStore`, `LoginThrottle`, `StorePruner`,
+//! `HealthProbe`) over one bounded `bb8` pool of connections to the file; clone it into as
+//! many `Arc<dyn Port>` as the server wires. It also runs the embedded migrations of
 //! `migrations/sqlite` ([`SqliteStore::run_migrations`]) and answers the readiness probe
 //! ([`SqliteStore::ping`]).
 //!
@@ -29,6 +29,7 @@ mod migrations;
 mod models;
 mod pool;
 mod principal;
+mod pruning;
 mod rotation;
 mod schema;
 mod sessions;

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod fixtures;
+mod pruning;
 mod race;
 mod sessions;
 mod signing_keys;
@@ -15,13 +16,16 @@ mod throttle;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use latchkey_application::ports::{AccountStore, LoginThrottle, SessionStore, SigningKeyStore};
+use latchkey_application::ports::{
+    AccountStore, LoginThrottle, SessionStore, SigningKeyStore, StorePruner,
+};
 use latchkey_domain::{TenantId, UserId};
 
 pub use accounts::*;
 pub use fixtures::{
     GRACE, REFRESH_TTL, new_account, new_session, new_token, now, rotate, rotated, signing_key,
 };
+pub use pruning::*;
 pub use race::race;
 pub use sessions::*;
 pub use signing_keys::*;
@@ -33,7 +37,13 @@ pub type TestResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>
 /// A fresh, migrated store of one adapter, with the inspections no port offers.
 #[async_trait(?Send)]
 pub trait TestStore {
-    type Store: AccountStore + SessionStore + SigningKeyStore + LoginThrottle + Clone + 'static;
+    type Store: AccountStore
+        + SessionStore
+        + SigningKeyStore
+        + LoginThrottle
+        + StorePruner
+        + Clone
+        + 'static;
 
     fn store(&self) -> &Self::Store;
 
@@ -73,6 +83,9 @@ macro_rules! store_contract_tests {
             concurrent_login_attempts_are_all_counted,
             cleared_failures_are_forgotten,
             attempts_counted_while_successes_clear_never_fail,
+            prune_deletes_dead_tokens_and_sessions_and_keeps_live_ones,
+            prune_deletes_in_bounded_batches,
+            prune_keeps_locked_and_recent_throttle_records,
         );
     };
     (@each $create:path; $($check:ident),* $(,)?) => {

@@ -9,6 +9,7 @@ mod randomness;
 mod rotation_rules;
 mod session_store;
 mod signing_key_store;
+mod store_pruner;
 mod token_issuer;
 
 pub use account_store::{AccountStore, Credentials, NewAccount, UserProfile};
@@ -22,6 +23,7 @@ pub use session_store::{
     NewRefreshToken, NewSession, RotationOutcome, SessionStore, TokenRotation, UserAccount,
 };
 pub use signing_key_store::{NewSigningKey, SigningKeyStore, StoredSigningKey};
+pub use store_pruner::{PruneBatch, PrunedRows, StorePruner};
 pub use token_issuer::{AccessTokenSubject, TokenError, TokenIssuer};
 
 /// How a storage adapter reports failure. Driver errors are translated inside the adapter;

@@ -15,6 +15,7 @@ mod logging;
 mod me;
 mod metrics;
 mod openapi;
+mod pruning;
 mod rate_limits;
 mod refresh_session;
 mod several_nodes;
