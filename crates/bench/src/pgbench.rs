@@ -11,16 +11,14 @@ use crate::database::{Admin, BenchDatabase};
 use crate::procfs::CpuSnapshot;
 
 /// The refresh transaction of `crates/postgres/src/rotation.rs`, statement by statement:
-/// lock the presented token with its session, load the user and their memberships, mark the
-/// token consumed with its sealed successor, insert the successor. Each client follows its
-/// own chain (`:n` counts its rotations), as each browser does.
+/// one `SELECT … FOR UPDATE OF` that locks the presented token with its session and reads
+/// the user and their memberships, then one `WITH` that consumes the token, moves the
+/// session (not, here: the flag is false, as in most refreshes) and inserts the successor.
+/// Each client follows its own chain (`:n` counts its rotations), as each browser does.
 const REFRESH_SCRIPT: &str = r"\set next :n + 1
 BEGIN;
-SELECT refresh_tokens.hash, refresh_tokens.session_id, refresh_tokens.parent_hash, refresh_tokens.issued_at, refresh_tokens.expires_at, refresh_tokens.consumed_at, refresh_tokens.sealed_successor, sessions.id, sessions.user_id, sessions.tenant_id, sessions.created_at, sessions.absolute_expires_at, sessions.revoked_at FROM refresh_tokens INNER JOIN sessions ON sessions.id = refresh_tokens.session_id WHERE refresh_tokens.hash = sha256(convert_to('pgbench-' || :client_id || '-' || :n, 'UTF8')) LIMIT 1 FOR UPDATE \gset
-SELECT users.id, users.email, users.username, users.name, users.phone_number, users.profile_picture_url, users.metadata, users.email_verified FROM users WHERE users.id = :user_id;
-SELECT memberships.tenant_id, tenants.name, memberships.roles FROM memberships INNER JOIN tenants ON tenants.id = memberships.tenant_id WHERE memberships.user_id = :user_id ORDER BY memberships.created_at, memberships.tenant_id;
-UPDATE refresh_tokens SET consumed_at = now(), sealed_successor = sha256(convert_to('sealed-' || :n, 'UTF8')) WHERE refresh_tokens.hash = sha256(convert_to('pgbench-' || :client_id || '-' || :n, 'UTF8'));
-INSERT INTO refresh_tokens (hash, session_id, parent_hash, issued_at, expires_at) VALUES (sha256(convert_to('pgbench-' || :client_id || '-' || :next, 'UTF8')), :session_id, sha256(convert_to('pgbench-' || :client_id || '-' || :n, 'UTF8')), now(), now() + interval '30 days');
+SELECT t.expires_at, t.consumed_at, t.sealed_successor, s.id AS session_id, s.user_id, s.tenant_id, s.absolute_expires_at, s.revoked_at, u.id AS found_user_id, u.email, u.username, u.name, u.phone_number, u.profile_picture_url, COALESCE(u.metadata, '{}') AS metadata, COALESCE(u.email_verified, false) AS email_verified, m.tenant_ids, m.tenant_names, m.roles FROM refresh_tokens t INNER JOIN sessions s ON s.id = t.session_id LEFT JOIN users u ON u.id = s.user_id CROSS JOIN LATERAL (SELECT COALESCE(array_agg(ms.tenant_id ORDER BY ms.created_at, ms.tenant_id), '{}') AS tenant_ids, COALESCE(array_agg(tn.name ORDER BY ms.created_at, ms.tenant_id), '{}') AS tenant_names, COALESCE(json_agg(ms.roles ORDER BY ms.created_at, ms.tenant_id), '[]') AS roles FROM memberships ms INNER JOIN tenants tn ON tn.id = ms.tenant_id WHERE ms.user_id = s.user_id) m WHERE t.hash = sha256(convert_to('pgbench-' || :client_id || '-' || :n, 'UTF8')) FOR UPDATE OF t, s \gset
+WITH consumed AS (UPDATE refresh_tokens SET consumed_at = now(), sealed_successor = sha256(convert_to('sealed-' || :n, 'UTF8')) WHERE hash = sha256(convert_to('pgbench-' || :client_id || '-' || :n, 'UTF8'))), moved AS (UPDATE sessions SET tenant_id = :tenant_id WHERE id = :session_id AND false) INSERT INTO refresh_tokens (hash, session_id, parent_hash, issued_at, expires_at) VALUES (sha256(convert_to('pgbench-' || :client_id || '-' || :next, 'UTF8')), :session_id, sha256(convert_to('pgbench-' || :client_id || '-' || :n, 'UTF8')), now(), now() + interval '30 days');
 END;
 \set n :next
 ";
