@@ -61,6 +61,8 @@ impl Settings {
         self.trusted_proxies()?;
         self.validate_tokens()?;
         self.validate_passwords()?;
+        self.validate_upper_bounds()?;
+        self.validate_api_key()?;
         if self.keys.reload_interval_secs == 0 {
             return Err(invalid("keys.reload_interval_secs", "must be at least 1"));
         }
@@ -217,6 +219,69 @@ impl Settings {
     }
 }
 
+/// The largest value each bounded key takes. Past these a value is a typo rather than a
+/// choice, and some would panic or exhaust memory far from start-up (actix refuses more
+/// than 512 workers; a lock or timeout near `u64::MAX` overflows the clock arithmetic;
+/// Argon2 allocates its whole memory cost for every hash at once).
+const UPPER_BOUNDS: [(&str, u64); 11] = [
+    ("server.workers", 512),
+    ("server.shutdown_timeout_secs", 3_600),
+    ("database.max_connections", 1_000),
+    ("database.connect_timeout_secs", 300),
+    ("passwords.argon2_memory_kib", 2 * 1024 * 1024),
+    ("passwords.argon2_iterations", 100),
+    ("passwords.hashing_workers", 1_024),
+    ("passwords.hashing_queue_timeout_ms", 60_000),
+    ("keys.reload_interval_secs", 86_400),
+    ("maintenance.prune_interval_secs", 7 * 86_400),
+    ("lockout.duration_secs", MAX_TTL_SECS),
+];
+
+impl Settings {
+    fn bounded_values(&self) -> [u64; 11] {
+        let as_u64 = |value: usize| u64::try_from(value).unwrap_or(u64::MAX);
+        [
+            self.server.workers.map_or(0, as_u64),
+            self.server.shutdown_timeout_secs,
+            self.database.max_connections.into(),
+            self.database.connect_timeout_secs,
+            self.passwords.argon2_memory_kib.into(),
+            self.passwords.argon2_iterations.into(),
+            self.passwords.hashing_workers.map_or(0, as_u64),
+            self.passwords.hashing_queue_timeout_ms,
+            self.keys.reload_interval_secs,
+            self.maintenance.prune_interval_secs,
+            self.lockout.duration_secs,
+        ]
+    }
+
+    fn validate_upper_bounds(&self) -> Result<(), ConfigError> {
+        for ((key, most), value) in UPPER_BOUNDS.into_iter().zip(self.bounded_values()) {
+            if value > most {
+                return Err(invalid(key, &format!("must be at most {most}")));
+            }
+        }
+        Ok(())
+    }
+
+    /// An empty API key would make the empty secret a valid one: anyone could then obtain
+    /// an environment token and sign up with a username. Unset is how to issue none.
+    fn validate_api_key(&self) -> Result<(), ConfigError> {
+        let is_empty = self
+            .environment
+            .api_key
+            .as_ref()
+            .is_some_and(|key| secrecy::ExposeSecret::expose_secret(key).trim().is_empty());
+        if is_empty {
+            return Err(invalid(
+                "environment.api_key",
+                "must not be empty (leave it unset to issue no environment tokens)",
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use secrecy::SecretString;
@@ -226,7 +291,23 @@ mod tests {
     #[test]
     fn each_bad_value_is_reported_by_its_key() {
         type Spoil = fn(&mut Settings);
-        let cases: [(&str, Spoil); 31] = [
+        let cases: [(&str, Spoil); 37] = [
+            ("environment.api_key", |s| {
+                s.environment.api_key = Some(SecretString::from(" "))
+            }),
+            ("lockout.duration_secs", |s| {
+                s.lockout.duration_secs = u64::MAX
+            }),
+            ("server.workers", |s| s.server.workers = Some(100_000_000)),
+            ("passwords.argon2_memory_kib", |s| {
+                s.passwords.argon2_memory_kib = u32::MAX
+            }),
+            ("passwords.argon2_iterations", |s| {
+                s.passwords.argon2_iterations = u32::MAX
+            }),
+            ("database.connect_timeout_secs", |s| {
+                s.database.connect_timeout_secs = u64::MAX
+            }),
             ("cookie.same_site", |s| {
                 s.cookie.same_site = "sideways".into()
             }),
